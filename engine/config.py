@@ -1,0 +1,82 @@
+"""Paths and settings: the one place that knows where things live.
+
+Environment overrides use the prefix GLIMPSE_:
+- GLIMPSE_HOME: the data folder (database, caches); defaults to the platform's user data dir.
+- GLIMPSE_DB: the library database file; defaults to GLIMPSE_HOME/library.db.
+- GLIMPSE_DEVICE: force a torch device ("cpu", "cuda", "mps").
+- GLIMPSE_MODEL: the default model spec for new libraries.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Glimpse"
+ENV_PREFIX = "GLIMPSE_"
+
+#: The model a new library uses unless told otherwise (open_clip name:pretrained tag).
+DEFAULT_MODEL_SPEC = "ViT-B-32-quickgelu:openai"
+
+#: TeachCLIP's sampling: one frame per second, at most 12 frames per clip.
+DEFAULT_SAMPLE_FPS = 1.0
+DEFAULT_MAX_FRAMES = 12
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+#: Icons, styles and model configs, found relative to the package, never the working directory.
+RESOURCES_DIR = PACKAGE_ROOT.parent / "resources"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value else None
+
+
+def data_dir() -> Path:
+    """The folder holding the library database and caches (created on demand)."""
+    home = _env("HOME")
+    path = Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def cache_dir() -> Path:
+    """Model weights and other re-creatable files."""
+    home = _env("HOME")
+    if home:
+        path = Path(home).expanduser() / "cache"
+    else:
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def db_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The library database: an explicit path, else GLIMPSE_DB, else data_dir()/library.db."""
+    if override:
+        return Path(override).expanduser()
+    env = _env("DB")
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "library.db"
+
+
+def default_model_spec() -> str:
+    """The model spec a new library starts with."""
+    return _env("MODEL") or DEFAULT_MODEL_SPEC
+
+
+def device_override() -> str | None:
+    """A device forced by GLIMPSE_DEVICE, if any."""
+    return _env("DEVICE")
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How videos are cut into clips."""
+
+    fps: float = DEFAULT_SAMPLE_FPS
+    max_frames: int = DEFAULT_MAX_FRAMES
