@@ -1,0 +1,152 @@
+"""The list model of search results: one row per moment, with custom roles the card delegate reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import PurePath
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QImage
+
+from app.formatting import format_range, format_score, format_time
+from engine.results import ResultFrame, SearchResult
+
+#: Frames whose weight is at least this share of the top frame's count as highlighted.
+HIGHLIGHT_SHARE = 0.5
+
+
+class ResultRole(IntEnum):
+    """Custom roles of ResultsModel."""
+
+    RESULT = Qt.ItemDataRole.UserRole + 1  # the SearchResult itself
+    TITLE = Qt.ItemDataRole.UserRole + 2  # file name
+    FOLDER = Qt.ItemDataRole.UserRole + 3  # containing folder
+    RANGE_TEXT = Qt.ItemDataRole.UserRole + 4  # "01:23–01:35"
+    SCORE = Qt.ItemDataRole.UserRole + 5  # float
+    THUMBS = Qt.ItemDataRole.UserRole + 6  # list[QImage], one per frame
+    HIGHLIGHTS = Qt.ItemDataRole.UserRole + 7  # list[FrameHighlight], one per frame
+    ZERO_SHOT = Qt.ItemDataRole.UserRole + 8  # bool: weights carry no meaning
+    PATH = Qt.ItemDataRole.UserRole + 9
+    START = Qt.ItemDataRole.UserRole + 10  # seconds
+    TOP_CLIP_ID = Qt.ItemDataRole.UserRole + 11  # the clip "more like this" searches from
+
+
+@dataclass(frozen=True)
+class FrameHighlight:
+    """How strongly the filmstrip marks one frame."""
+
+    intensity: float  # weight relative to the top frame, in [0, 1]; 1.0 for every frame in zero-shot
+    highlighted: bool  # drawn with an outline
+    top: bool  # the single most-attended frame (badge)
+
+
+@dataclass
+class ResultItem:
+    """A result plus its thumbnails decoded off the UI thread."""
+
+    result: SearchResult
+    thumbs: list[QImage] = field(default_factory=list)
+
+
+def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHighlight]:
+    """Map AFA weights to highlight strengths; zero-shot weights are shown as no highlight at all.
+
+    Args:
+        frames: the moment's sampled frames with their AFA weights.
+        zero_shot: True when the model has no trained head (uniform weights that mean nothing).
+
+    Returns:
+        One FrameHighlight per frame, in order.
+    """
+    if not frames:
+        return []
+    if zero_shot:
+        return [FrameHighlight(1.0, False, False) for _ in frames]
+    top_weight = max(f.weight for f in frames)
+    top_index = max(range(len(frames)), key=lambda i: frames[i].weight)
+    out = []
+    for i, f in enumerate(frames):
+        intensity = f.weight / top_weight if top_weight > 0 else 0.0
+        intensity = min(max(intensity, 0.0), 1.0)
+        out.append(FrameHighlight(intensity, intensity >= HIGHLIGHT_SHARE, i == top_index))
+    return out
+
+
+def top_clip_id(result: SearchResult) -> int | None:
+    """The clip holding the top frame (else the moment's first clip): the seed for "more like this"."""
+    top = result.top_frame
+    if top is not None and top.clip_id:
+        return top.clip_id
+    return result.clip_ids[0] if result.clip_ids else None
+
+
+class ResultsModel(QAbstractListModel):
+    """Ranked moments for the results list."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[ResultItem] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def set_items(self, items: list[ResultItem]) -> None:
+        """Replace every row (a new search)."""
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        """Drop every row."""
+        self.set_items([])
+
+    def item(self, row: int) -> ResultItem:
+        """The row's ResultItem."""
+        return self._items[row]
+
+    def results(self) -> list[SearchResult]:
+        """Every row's SearchResult, in rank order."""
+        return [it.result for it in self._items]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        r = item.result
+        path = PurePath(r.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{path.name}  {format_range(r.start, r.end)}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{r.path}\n{format_range(r.start, r.end)} of {format_time(r.duration)}, score {r.score:.3f}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{path.name}, {format_range(r.start, r.end)}, score {format_score(r.score)}"
+        if role == ResultRole.RESULT:
+            return r
+        if role == ResultRole.TITLE:
+            return path.name
+        if role == ResultRole.FOLDER:
+            return str(path.parent)
+        if role == ResultRole.RANGE_TEXT:
+            return format_range(r.start, r.end)
+        if role == ResultRole.SCORE:
+            return r.score
+        if role == ResultRole.THUMBS:
+            return item.thumbs
+        if role == ResultRole.HIGHLIGHTS:
+            return frame_highlights(r.frames, r.zero_shot)
+        if role == ResultRole.ZERO_SHOT:
+            return r.zero_shot
+        if role == ResultRole.PATH:
+            return r.path
+        if role == ResultRole.START:
+            return r.start
+        if role == ResultRole.TOP_CLIP_ID:
+            return top_clip_id(r)
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = super().roleNames()
+        names.update({int(role): role.name.lower().encode() for role in ResultRole})
+        return names

@@ -1,0 +1,208 @@
+"""Paints a result card: name, folder, time range, score and a filmstrip whose outlines follow AFA weights."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from app.models.results_model import FrameHighlight, ResultRole
+
+MARGIN = 6  # between cards
+PAD = 10  # inside a card
+LINE_GAP = 4
+THUMB_H = 64
+THUMB_GAP = 4
+WEIGHT_BAR_H = 3
+ZERO_SHOT_NOTE = "Frame highlights are not available: the model is zero-shot (no trained head)."
+TOP_BADGE = "top"
+
+
+def accent_color(palette: QPalette) -> QColor:
+    """The highlight colour cards use for outlines (the palette's accent)."""
+    return palette.color(QPalette.ColorRole.Highlight)
+
+
+def _fonts(base: QFont) -> tuple[QFont, QFont]:
+    title = QFont(base)
+    title.setBold(True)
+    small = QFont(base)
+    small.setPointSizeF(max(base.pointSizeF() * 0.9, 7.0))
+    return title, small
+
+
+def card_height(base: QFont, zero_shot: bool) -> int:
+    """The card's height for the given font (the filmstrip is fixed, text lines follow the font)."""
+    title, small = _fonts(base)
+    h = 2 * PAD + QFontMetrics(title).height() + LINE_GAP + QFontMetrics(small).height() + LINE_GAP
+    h += THUMB_H + WEIGHT_BAR_H + 2
+    if zero_shot:
+        h += LINE_GAP + QFontMetrics(small).height()
+    return h + 2 * MARGIN
+
+
+def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> list[QRect]:
+    """Where each frame goes: thumbnails keep their aspect and shrink together to fit the card's width."""
+    widths = []
+    for i in range(count):
+        img = thumbs[i] if i < len(thumbs) else QImage()
+        aspect = img.width() / img.height() if not img.isNull() and img.height() else 16 / 9
+        widths.append(max(8, round(THUMB_H * aspect)))
+    avail = card.width() - 2 * PAD
+    total = sum(widths) + THUMB_GAP * max(count - 1, 0)
+    scale = min(1.0, avail / total) if total else 1.0
+    h = max(8, round(THUMB_H * scale))
+    rects, x = [], card.left() + PAD
+    for w in widths:
+        sw = max(6, round(w * scale))
+        rects.append(QRect(x, top, sw, h))
+        x += sw + max(1, round(THUMB_GAP * scale))
+    return rects
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Draws ResultsModel rows as cards."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
+        return QSize(max(option.rect.width(), 320), card_height(option.font, zero_shot))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        pal = option.palette
+        card = option.rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        self._paint_frame(painter, pal, card, selected, focused)
+
+        title_font, small_font = _fonts(option.font)
+        text = pal.color(QPalette.ColorRole.Text)
+        muted = QColor(text)
+        muted.setAlphaF(0.65)
+        y = card.top() + PAD
+        fm_title, fm_small = QFontMetrics(title_font), QFontMetrics(small_font)
+
+        # Line 1: file name, and at the right the time range.
+        range_text = str(index.data(ResultRole.RANGE_TEXT) or "")
+        painter.setFont(title_font)
+        range_w = fm_title.horizontalAdvance(range_text)
+        painter.setPen(text)
+        name_w = card.width() - 2 * PAD - range_w - 12
+        name = fm_title.elidedText(str(index.data(ResultRole.TITLE) or ""), Qt.TextElideMode.ElideMiddle, name_w)
+        painter.drawText(QRect(card.left() + PAD, y, name_w, fm_title.height()), Qt.AlignmentFlag.AlignLeft, name)
+        painter.drawText(
+            QRect(card.right() - PAD - range_w, y, range_w, fm_title.height()), Qt.AlignmentFlag.AlignRight, range_text
+        )
+        y += fm_title.height() + LINE_GAP
+
+        # Line 2: folder, and at the right the score.
+        painter.setFont(small_font)
+        painter.setPen(muted)
+        score = index.data(ResultRole.SCORE)
+        score_text = f"score {score:.3f}" if isinstance(score, float) else ""
+        score_w = fm_small.horizontalAdvance(score_text)
+        folder_w = card.width() - 2 * PAD - score_w - 12
+        folder = fm_small.elidedText(str(index.data(ResultRole.FOLDER) or ""), Qt.TextElideMode.ElideMiddle, folder_w)
+        painter.drawText(QRect(card.left() + PAD, y, folder_w, fm_small.height()), Qt.AlignmentFlag.AlignLeft, folder)
+        painter.drawText(
+            QRect(card.right() - PAD - score_w, y, score_w, fm_small.height()), Qt.AlignmentFlag.AlignRight, score_text
+        )
+        y += fm_small.height() + LINE_GAP
+
+        thumbs: list[QImage] = index.data(ResultRole.THUMBS) or []
+        highlights: list[FrameHighlight] = index.data(ResultRole.HIGHLIGHTS) or []
+        zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
+        rects = filmstrip_rects(card, y, thumbs, len(highlights))
+        for i, (rect, hl) in enumerate(zip(rects, highlights, strict=True)):
+            img = thumbs[i] if i < len(thumbs) else QImage()
+            self._paint_frame_thumb(painter, pal, rect, img, hl, zero_shot)
+        y += (rects[0].height() if rects else THUMB_H) + WEIGHT_BAR_H + 2
+
+        if zero_shot:
+            y += LINE_GAP
+            painter.setFont(small_font)
+            painter.setPen(muted)
+            note = fm_small.elidedText(ZERO_SHOT_NOTE, Qt.TextElideMode.ElideRight, card.width() - 2 * PAD)
+            painter.drawText(QRect(card.left() + PAD, y, card.width() - 2 * PAD, fm_small.height()), 0, note)
+        painter.restore()
+
+    def _paint_frame(self, painter: QPainter, pal: QPalette, card: QRect, selected: bool, focused: bool) -> None:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(card).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        base = pal.color(QPalette.ColorRole.Base)
+        if selected:
+            tint = QColor(accent_color(pal))
+            tint.setAlphaF(0.14)
+            painter.fillPath(path, base)
+            painter.fillPath(path, tint)
+        else:
+            painter.fillPath(path, base)
+        border = accent_color(pal) if selected else pal.color(QPalette.ColorRole.Mid)
+        painter.setPen(QPen(border, 2.0 if selected else 1.0))
+        painter.drawPath(path)
+        if focused and not selected:
+            pen = QPen(accent_color(pal), 1.0, Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.drawPath(path)
+
+    def _paint_frame_thumb(
+        self, painter: QPainter, pal: QPalette, rect: QRect, img: QImage, hl: FrameHighlight, zero_shot: bool
+    ) -> None:
+        accent = accent_color(pal)
+        # Low-weight frames fade back; in zero-shot every frame is drawn plainly.
+        painter.setOpacity(1.0 if zero_shot else 0.35 + 0.65 * hl.intensity)
+        if img.isNull():
+            painter.fillRect(rect, pal.color(QPalette.ColorRole.Mid))
+        else:
+            painter.drawImage(rect, img)
+        painter.setOpacity(1.0)
+        if zero_shot:
+            return
+        # A weight bar under every frame, and an outline whose strength follows the weight.
+        bar = QRect(rect.left(), rect.bottom() + 2, max(1, round(rect.width() * hl.intensity)), WEIGHT_BAR_H)
+        painter.fillRect(bar, accent)
+        if hl.highlighted:
+            color = QColor(accent)
+            color.setAlphaF(0.4 + 0.6 * hl.intensity)
+            width = 1.0 + 2.0 * hl.intensity
+            painter.setPen(QPen(color, width))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            half = width / 2
+            painter.drawRect(QRectF(rect).adjusted(half, half, -half, -half))
+        if hl.top:
+            self._paint_top_badge(painter, pal, rect)
+
+    def _paint_top_badge(self, painter: QPainter, pal: QPalette, rect: QRect) -> None:
+        font = QFont(painter.font())
+        font.setBold(True)
+        font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.5))
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        badge = QRectF(rect.left() + 3, rect.top() + 3, fm.horizontalAdvance(TOP_BADGE) + 8, fm.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(accent_color(pal))
+        painter.drawRoundedRect(badge, 3, 3)
+        painter.setPen(pal.color(QPalette.ColorRole.HighlightedText))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, TOP_BADGE)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+
+
+def paint_card(delegate: ResultDelegate, index: QModelIndex, width: int, palette: QPalette, font: QFont,
+               widget: QWidget | None = None, scale: float = 1.0) -> QImage:
+    """Render one card to an image (for tests and the screenshot script)."""
+    option = QStyleOptionViewItem()
+    option.rect = QRect(0, 0, width, card_height(font, bool(index.data(ResultRole.ZERO_SHOT))))
+    option.palette = palette
+    option.font = font
+    option.state = QStyle.StateFlag.State_Enabled
+    image = QImage(round(option.rect.width() * scale), round(option.rect.height() * scale),
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(scale)
+    image.fill(palette.color(QPalette.ColorRole.Window))
+    painter = QPainter(image)
+    delegate.paint(painter, option, index)
+    painter.end()
+    return image
+
