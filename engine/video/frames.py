@@ -1,0 +1,54 @@
+"""Per-frame pixel work: shrink early, turn upright, convert to RGB, and a tiny signature for cut checks."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: The model looks at 224 px squares: keep the shorter side about this size (never upscale).
+TARGET_SHORT_SIDE = 224
+#: Bound the longer side too, so a freak aspect ratio (20000x16) cannot blow up memory.
+MAX_LONG_SIDE = 1024
+#: The signature a shot-cut check compares: a fixed small size, so any two frames of one video compare.
+SIGNATURE_SIZE = (48, 27)  # (width, height)
+
+_ROTATE_CODES = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
+def shrunk_size(width: int, height: int) -> tuple[int, int]:
+    """The (width, height) a frame is shrunk to: shorter side ~224 px, longer side capped, never larger."""
+    scale = min(
+        1.0, TARGET_SHORT_SIDE / max(1, min(width, height)), MAX_LONG_SIDE / max(1, max(width, height))
+    )
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def shrink(bgr: np.ndarray) -> np.ndarray:
+    """Shrink a decoded frame (area averaging, the right filter for downscaling); never upscale."""
+    h, w = bgr.shape[:2]
+    size = shrunk_size(w, h)
+    if size == (w, h):
+        return bgr
+    return cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+
+
+def upright_rgb(small_bgr: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a (shrunk) BGR frame upright by `rotation` degrees clockwise and convert it to contiguous RGB."""
+    code = _ROTATE_CODES.get(rotation % 360)
+    turned = cv2.rotate(small_bgr, code) if code is not None else small_bgr
+    return np.ascontiguousarray(cv2.cvtColor(turned, cv2.COLOR_BGR2RGB))
+
+
+def signature(bgr: np.ndarray) -> np.ndarray:
+    """A tiny HSV image of the frame; two of them differ a lot across a shot cut and little within a shot."""
+    tiny = cv2.resize(bgr, SIGNATURE_SIZE, interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV)
+
+
+def content_delta(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two signatures over hue, saturation and value (0-255 scale)."""
+    return float(cv2.absdiff(a, b).mean())

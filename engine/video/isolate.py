@@ -1,0 +1,320 @@
+"""Decode in a worker process: a hang is killed on a wall clock, a crash stays in the worker.
+
+A `DecoderPool` keeps a few idle worker processes (started with 'spawn': the parent may run torch
+threads, which do not survive fork) and reuses them across videos, so the start cost (importing
+OpenCV, about a second) is paid once, not per video. Clips stream back through a bounded queue, so at
+most a few clips are in memory whatever the video's length. A worker that overran its time, crashed,
+or was left mid-video by a consumer that stopped early is cancelled or killed and replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import errors
+from engine.video.types import Clip, VideoInfo
+
+log = logging.getLogger(__name__)
+
+#: Clips (each up to max_frames shrunk frames) buffered between the worker and the consumer.
+QUEUE_CLIPS = 2
+#: No progress from the decoder (opening included) for this long means it hangs.
+DEFAULT_STALL_S = 30.0
+#: Decode time allowed: a base plus a multiple of the video's duration (slow disks, 8K HEVC on a laptop).
+TIMEOUT_BASE_S = 60.0
+TIMEOUT_PER_VIDEO_S = 2.0
+#: When the header gives no duration (streams, broken files) the decode may take at most this long.
+TIMEOUT_UNKNOWN_DURATION_S = 3 * 3600.0
+#: A worker told to stop early gets this long to say it stopped before it is killed.
+_CANCEL_GRACE_S = 3.0
+_POLL_S = 0.2
+_MAX_IDLE_WORKERS = 2
+
+_job_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class _Job:
+    job_id: int
+    kind: str  # "probe" | "clips"
+    path: str
+    fps: float = 1.0
+    max_frames: int = 12
+
+
+def _error_message(exc: BaseException) -> tuple[str, str]:
+    """(error class name, sentence) for sending an exception across the process boundary."""
+    if isinstance(exc, errors.VideoError):
+        return type(exc).__name__, str(exc)
+    return "CorruptVideoError", f"file is truncated or corrupt ({type(exc).__name__}: {exc})"
+
+
+def _run_job(job: _Job, results: Any, cancel: Any, progress: Any) -> None:
+    """Run one job inside the worker, putting ("info"|"clip"|"error", ...) messages on `results`."""
+    from engine.video.clips import iter_clips_in_process
+    from engine.video.probe import probe_in_process
+
+    def should_stop() -> bool:
+        progress.value += 1
+        return bool(cancel.is_set())
+
+    if job.kind == "probe":
+        results.put((job.job_id, "info", probe_in_process(job.path)))
+        return
+    clips = iter_clips_in_process(
+        job.path,
+        job.fps,
+        job.max_frames,
+        should_stop=should_stop,
+        on_info=lambda info: results.put((job.job_id, "info", info)),
+    )
+    for clip in clips:
+        progress.value += 1
+        if cancel.is_set():
+            return
+        results.put((job.job_id, "clip", clip))
+
+
+def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> None:
+    """The worker process: run jobs until told to quit (None) or killed."""
+    while True:
+        job = requests.get()
+        if job is None:
+            return
+        try:
+            _run_job(job, results, cancel, progress)
+        except BaseException as exc:  # noqa: B036 - everything must reach the parent as a message
+            log.debug("decode job %s failed", job, exc_info=True)
+            name, message = _error_message(exc)
+            results.put((job.job_id, "error", (name, message)))
+        results.put((job.job_id, "done", None))
+
+
+class DecodeWorker:
+    """One decoder process with its own queues; used by one job at a time."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self._requests = ctx.Queue()
+        self._results = ctx.Queue(maxsize=QUEUE_CLIPS)
+        self._cancel = ctx.Event()
+        self._progress = ctx.Value("q", 0, lock=False)
+        self._proc = ctx.Process(
+            target=_worker_main,
+            args=(self._requests, self._results, self._cancel, self._progress),
+            name="glimpse-decoder",
+            daemon=True,
+        )
+        self._proc.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc.is_alive()
+
+    def kill(self) -> None:
+        """Stop the process now (a hung or crashed decoder) and drop its queues."""
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(timeout=5)
+        for q in (self._requests, self._results):
+            q.cancel_join_thread()
+            q.close()
+
+    def stop(self) -> None:
+        """Ask an idle worker to exit; kill it if it does not."""
+        with contextlib.suppress(Exception):
+            self._requests.put(None)
+        self._proc.join(timeout=2)
+        self.kill()
+
+    def messages(self, job: _Job, *, timeout_s: float | None, stall_s: float) -> Iterator[tuple[str, Any]]:
+        """Submit `job` and yield its (kind, payload) messages until it is done.
+
+        Raises DecodeTimeoutError on a stall or when the decode time exceeds the limit, and
+        DecoderCrashedError when the process dies; in both cases the worker is dead afterwards.
+        """
+        self._cancel.clear()
+        self._requests.put(job)
+        waited = 0.0  # time spent waiting for the decoder, not the consumer's time
+        limit = timeout_s
+        last_progress, quiet_since = self._progress.value, time.monotonic()
+        while True:
+            t0 = time.monotonic()
+            try:
+                job_id, kind, payload = self._results.get(timeout=_POLL_S)
+            except queue.Empty:
+                now = time.monotonic()
+                waited += now - t0
+                if self._progress.value != last_progress:
+                    last_progress, quiet_since = self._progress.value, now
+                if not self._proc.is_alive():
+                    code = self._proc.exitcode
+                    self.kill()
+                    raise errors.DecoderCrashedError(
+                        f"{Path(job.path).name}: the decoder crashed (exit code {code})", path=job.path
+                    ) from None
+                if limit is not None and waited > limit:
+                    self.kill()
+                    raise errors.DecodeTimeoutError(
+                        f"{Path(job.path).name}: timed out after {limit:g} s", path=job.path
+                    ) from None
+                if now - quiet_since > stall_s:
+                    self.kill()
+                    raise errors.DecodeTimeoutError(
+                        f"{Path(job.path).name}: timed out after {stall_s:g} s without a decoded frame",
+                        path=job.path,
+                    ) from None
+                continue
+            waited += time.monotonic() - t0
+            quiet_since = time.monotonic()
+            if job_id != job.job_id:
+                continue  # left over from an earlier, cancelled job
+            if kind == "done":
+                return
+            if kind == "info" and timeout_s is None and job.kind == "clips":
+                limit = default_timeout(payload)
+            yield kind, payload
+
+    def cancel(self, job: _Job) -> bool:
+        """Stop `job` early; True when the worker acknowledged and can be reused."""
+        self._cancel.set()
+        deadline = time.monotonic() + _CANCEL_GRACE_S
+        while time.monotonic() < deadline:
+            try:
+                job_id, kind, _ = self._results.get(timeout=_POLL_S)
+            except queue.Empty:
+                if not self._proc.is_alive():
+                    return False
+                continue
+            if job_id == job.job_id and kind == "done":
+                return True
+        return False
+
+
+def default_timeout(info: VideoInfo) -> float:
+    """The decode-time limit for a video: a base plus a multiple of its duration."""
+    if info.duration <= 0:
+        return TIMEOUT_UNKNOWN_DURATION_S
+    return TIMEOUT_BASE_S + TIMEOUT_PER_VIDEO_S * info.duration
+
+
+class DecoderPool:
+    """Idle decoder processes kept for reuse; thread-safe. Hold one per indexer, or use `default_pool()`."""
+
+    def __init__(self, max_idle: int = _MAX_IDLE_WORKERS) -> None:
+        self._idle: list[DecodeWorker] = []
+        self._lock = threading.Lock()
+        self._max_idle = max_idle
+
+    def _acquire(self) -> DecodeWorker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive():
+                    return worker
+                worker.kill()
+        return DecodeWorker()
+
+    def _release(self, worker: DecodeWorker) -> None:
+        with self._lock:
+            if worker.alive() and len(self._idle) < self._max_idle:
+                self._idle.append(worker)
+                return
+        worker.stop()
+
+    def close(self) -> None:
+        """Stop every idle worker."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+
+    def warm(self) -> None:
+        """Start a worker now so the first video does not wait for it."""
+        self._release(self._acquire())
+
+    def idle_pids(self) -> list[int]:
+        """Process ids of the idle workers (for diagnostics and tests)."""
+        with self._lock:
+            return [w.pid for w in self._idle if w.pid is not None]
+
+    def probe(self, path: str, *, timeout_s: float) -> VideoInfo:
+        """Probe `path` in a worker; see engine.video.probe."""
+        job = _Job(next(_job_ids), "probe", path)
+        worker = self._acquire()
+        info: VideoInfo | None = None
+        finished = False
+        try:
+            for kind, payload in self._run(worker, job, timeout_s=timeout_s, stall_s=timeout_s):
+                if kind == "info":
+                    info = payload
+            finished = True
+        finally:
+            self._settle(worker, job, finished)
+        if info is None:  # pragma: no cover - a probe job always answers info or error
+            raise errors.CorruptVideoError(path=path)
+        return info
+
+    def clips(
+        self, path: str, fps: float, max_frames: int, *, timeout_s: float | None, stall_s: float
+    ) -> Iterator[Clip]:
+        """Stream the clips of `path` from a worker; see engine.video.sample_clips."""
+        job = _Job(next(_job_ids), "clips", path, fps, max_frames)
+        worker = self._acquire()
+        finished = False
+        try:
+            for kind, payload in self._run(worker, job, timeout_s=timeout_s, stall_s=stall_s):
+                if kind == "clip":
+                    yield payload
+            finished = True
+        finally:
+            self._settle(worker, job, finished)
+
+    def _settle(self, worker: DecodeWorker, job: _Job, finished: bool) -> None:
+        """After a job: keep a healthy worker, stop one left mid-job, kill a dead or stuck one."""
+        if finished:
+            self._release(worker)
+        elif worker.alive() and worker.cancel(job):
+            self._release(worker)
+        else:
+            worker.kill()
+
+    @staticmethod
+    def _run(
+        worker: DecodeWorker, job: _Job, *, timeout_s: float | None, stall_s: float
+    ) -> Iterator[tuple[str, Any]]:
+        """Yield a job's messages, turning an "error" message into the typed exception."""
+        for kind, payload in worker.messages(job, timeout_s=timeout_s, stall_s=stall_s):
+            if kind == "error":
+                name, message = payload
+                cls = getattr(errors, name, None)
+                if not (isinstance(cls, type) and issubclass(cls, errors.VideoError)):
+                    cls = errors.CorruptVideoError
+                raise cls(message, path=job.path)
+            yield kind, payload
+
+
+_default_pool: DecoderPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> DecoderPool:
+    """The process-wide pool `probe` and `sample_clips` use unless given another."""
+    global _default_pool
+    with _default_lock:
+        if _default_pool is None:
+            _default_pool = DecoderPool()
+        return _default_pool
