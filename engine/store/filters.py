@@ -1,0 +1,62 @@
+"""SearchFilters as SQL: bound parameters only, no LIKE (so %, _ and quotes are plain characters)."""
+
+from __future__ import annotations
+
+import os
+
+from engine.results import SearchFilters
+from engine.store.db import Connection
+
+
+def is_empty(filters: SearchFilters | None) -> bool:
+    """True when the filters narrow nothing."""
+    if filters is None:
+        return True
+    return all(
+        v is None or v == ""
+        for v in (
+            filters.folder,
+            filters.path_contains,
+            filters.min_duration,
+            filters.max_duration,
+            filters.modified_after,
+            filters.modified_before,
+        )
+    )
+
+
+def where_clause(filters: SearchFilters) -> tuple[str, list[object]]:
+    """A WHERE fragment over `videos v` and its parameters."""
+    parts: list[str] = ["v.status = 'indexed'"]
+    params: list[object] = []
+    if filters.folder:
+        folder = os.path.abspath(os.path.expanduser(filters.folder)).rstrip(os.sep)
+        prefix = folder + os.sep
+        # substr comparison, not LIKE: a folder name may contain % or _.
+        parts.append("(v.path = ? OR substr(v.path, 1, ?) = ?)")
+        params += [folder, len(prefix), prefix]
+    if filters.path_contains:
+        parts.append("instr(lower(v.path), lower(?)) > 0")
+        params.append(filters.path_contains)
+    if filters.min_duration is not None:
+        parts.append("v.duration >= ?")
+        params.append(float(filters.min_duration))
+    if filters.max_duration is not None:
+        parts.append("v.duration <= ?")
+        params.append(float(filters.max_duration))
+    if filters.modified_after is not None:
+        parts.append("v.mtime >= ?")
+        params.append(float(filters.modified_after))
+    if filters.modified_before is not None:
+        parts.append("v.mtime <= ?")
+        params.append(float(filters.modified_before))
+    return " AND ".join(parts), params
+
+
+def candidate_clips(conn: Connection, filters: SearchFilters) -> list[int]:
+    """Ids of every clip whose video passes the filters, ascending."""
+    where, params = where_clause(filters)
+    rows = conn.execute(
+        f"SELECT c.id FROM clips c JOIN videos v ON v.id = c.video_id WHERE {where} ORDER BY c.id", params
+    )
+    return [int(r[0]) for r in rows]

@@ -1,0 +1,527 @@
+"""LibraryStore: the one SQLite file of a library (folders, videos, clips, frames, clip vectors).
+
+Concurrency: one writer (the indexer) uses short BEGIN IMMEDIATE transactions; readers (GUI, CLI)
+read WAL snapshots and are never blocked by it. Connections are per thread: a LibraryStore may be used
+from any thread, each thread gets its own connection on first use (cheap: no migration), and
+`LibraryStore.open()` in a worker thread is just as cheap. Everything about one video is written in
+one transaction, so a crash leaves the old state or the new one, never orphans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from engine import config
+from engine.errors import StoreError
+from engine.results import SearchFilters
+from engine.store import filters as flt
+from engine.store import vec_table
+from engine.store.db import (
+    DEFAULT_BUSY_TIMEOUT_S,
+    Connection,
+    connect,
+    read_transaction,
+    sql_errors,
+    write_transaction,
+)
+from engine.store.integrity import find_problems
+from engine.store.migrations import migrate, require_current
+from engine.store.rows import (
+    ClipDetail,
+    ClipRecord,
+    FolderRow,
+    FrameRecord,
+    LibraryCounts,
+    VideoRow,
+    VideoStatus,
+)
+from engine.store.vectors import VectorSearch
+
+log = logging.getLogger(__name__)
+
+_VIDEO_COLUMNS = (
+    "id, folder_id, path, size, mtime, content_hash, duration, status, error, fingerprint, indexed_at"
+)
+
+
+def _folder_path(path: str | os.PathLike[str]) -> str:
+    return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+def _video_row(r: Sequence[object]) -> VideoRow:
+    return VideoRow(
+        id=int(r[0]),  # type: ignore[call-overload]
+        folder_id=int(r[1]),  # type: ignore[call-overload]
+        path=str(r[2]),
+        size=int(r[3]),  # type: ignore[call-overload]
+        mtime=float(r[4]),  # type: ignore[arg-type]
+        content_hash=str(r[5]),
+        duration=None if r[6] is None else float(r[6]),  # type: ignore[arg-type]
+        status=VideoStatus(str(r[7])),
+        error=None if r[8] is None else str(r[8]),
+        fingerprint=None if r[9] is None else str(r[9]),
+        indexed_at=None if r[10] is None else float(r[10]),  # type: ignore[arg-type]
+    )
+
+
+class LibraryStore:
+    """A library database; use `LibraryStore.open()`."""
+
+    def __init__(self, path: Path, *, readonly: bool, busy_timeout_s: float) -> None:
+        self._path = path
+        self._readonly = readonly
+        self._busy_timeout_s = busy_timeout_s
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[Connection] = []
+        self._closed = False
+        self.vectors = VectorSearch(self)
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None = None,
+        *,
+        readonly: bool = False,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> LibraryStore:
+        """Open (creating and migrating when writable) a library database.
+
+        Args:
+            path: the database file; default config.db_path() (GLIMPSE_DB or GLIMPSE_HOME/library.db).
+            readonly: never write; the file must exist and be of the current schema.
+            busy_timeout_s: how long a statement waits for another program's lock.
+
+        Returns:
+            The open store (a context manager; `close()` when done).
+
+        Raises:
+            DatabaseLockedError, DatabaseCorruptError, SchemaTooNewError, StoreError: with a sentence.
+        """
+        db = config.db_path(path)
+        if not readonly:
+            try:
+                db.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise StoreError(f"Cannot create the folder for the library database {db}: {err}.") from err
+        store = cls(db, readonly=readonly, busy_timeout_s=busy_timeout_s)
+        try:
+            conn = store._conn()
+            with sql_errors(db):
+                if readonly:
+                    require_current(conn, db)
+                else:
+                    migrate(conn, db)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def readonly(self) -> bool:
+        return self._readonly
+
+    def _conn(self) -> Connection:
+        """This thread's connection, opened on first use."""
+        if self._closed:
+            raise StoreError(f"The library database {self._path} is closed.")
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._path, readonly=self._readonly, busy_timeout_s=self._busy_timeout_s)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            self._closed = True
+            conns, self._connections = self._connections, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing must not raise
+                log.debug("closing a connection failed", exc_info=True)
+        self.vectors.clear()
+
+    def __enter__(self) -> LibraryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._readonly:
+            raise StoreError(f"The library database {self._path} is open read-only.")
+        conn = self._conn()
+        with sql_errors(self._path), write_transaction(conn, self._path):
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        conn = self._conn()
+        with sql_errors(self._path), read_transaction(conn, self._path):
+            yield conn
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many writes into one transaction (bulk loads); nested writes join it."""
+        with self._write():
+            yield
+
+    def data_version(self) -> int:
+        """Changes when another connection commits (PRAGMA data_version)."""
+        with sql_errors(self._path):
+            return int(self._conn().execute("PRAGMA data_version").fetchall()[0][0])
+
+    # --- meta -------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A library setting (e.g. "model_spec", "model_fingerprint", "dim"), or None."""
+        with self._read() as c:
+            return vec_table.get_meta(c, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a library setting."""
+        with self._write() as c:
+            vec_table.set_meta(c, key, str(value))
+
+    def model_fingerprint(self) -> str | None:
+        """The fingerprint of the model the library's vectors were made with (None when empty)."""
+        return self.get_meta("model_fingerprint")
+
+    # --- folders ----------------------------------------------------------------------------------
+    def add_folder(self, path: str | os.PathLike[str], excludes: Sequence[str] = ()) -> FolderRow:
+        """Add a library root (idempotent: an existing root is returned unchanged)."""
+        p = _folder_path(path)
+        with self._write() as c:
+            c.execute(
+                "INSERT INTO folders(path, excludes) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
+                (p, json.dumps(list(excludes))),
+            )
+        row = self._folder_by_path(p)
+        assert row is not None
+        return row
+
+    def _folder_by_path(self, path: str) -> FolderRow | None:
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT id, path, excludes, online, polling FROM folders WHERE path = ?", (path,)
+            )
+            found = [self._folder_row(r) for r in rows]
+        return found[0] if found else None
+
+    @staticmethod
+    def _folder_row(r: Sequence[object]) -> FolderRow:
+        return FolderRow(int(r[0]), str(r[1]), list(json.loads(str(r[2]))), bool(r[3]), bool(r[4]))  # type: ignore[call-overload]
+
+    def remove_folder(self, path: str | os.PathLike[str]) -> None:
+        """Forget a root and every video, clip, frame and vector under it."""
+        p = _folder_path(path)
+        with self._write() as c:
+            ids = [
+                int(r[0])
+                for r in c.execute(
+                    "SELECT v.id FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.path = ?", (p,)
+                )
+            ]
+            vec_table.delete_for_videos(c, ids)
+            c.execute("DELETE FROM folders WHERE path = ?", (p,))
+
+    def list_folders(self) -> list[FolderRow]:
+        """Every library root, in the order added."""
+        with self._read() as c:
+            return [
+                self._folder_row(r)
+                for r in c.execute("SELECT id, path, excludes, online, polling FROM folders ORDER BY id")
+            ]
+
+    def set_folder_state(
+        self, folder_id: int, *, online: bool | None = None, polling: bool | None = None
+    ) -> None:
+        """Mark a root online/offline and whether it is watched by polling."""
+        with self._write() as c:
+            if online is not None:
+                c.execute("UPDATE folders SET online = ? WHERE id = ?", (int(online), folder_id))
+            if polling is not None:
+                c.execute("UPDATE folders SET polling = ? WHERE id = ?", (int(polling), folder_id))
+
+    def set_folder_excludes(self, folder_id: int, excludes: list[str]) -> None:
+        """Replace a root's exclude patterns."""
+        with self._write() as c:
+            c.execute("UPDATE folders SET excludes = ? WHERE id = ?", (json.dumps(list(excludes)), folder_id))
+
+    # --- videos -----------------------------------------------------------------------------------
+    def videos(self, folder_id: int | None = None, status: VideoStatus | str | None = None) -> list[VideoRow]:
+        """Videos, optionally of one folder and/or one status, by path."""
+        sql = f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE 1"
+        params: list[object] = []
+        if folder_id is not None:
+            sql += " AND folder_id = ?"
+            params.append(folder_id)
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(str(VideoStatus(status)))
+        with self._read() as c:
+            return [_video_row(r) for r in c.execute(sql + " ORDER BY path", params)]
+
+    def video(self, video_id: int) -> VideoRow | None:
+        """One video by id."""
+        with self._read() as c:
+            rows = c.execute(f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE id = ?", (video_id,)).fetchall()
+        return _video_row(rows[0]) if rows else None
+
+    def video_by_path(self, path: str | os.PathLike[str]) -> VideoRow | None:
+        """One video by its path (as stored), or None."""
+        with self._read() as c:
+            rows = c.execute(
+                f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE path = ?", (os.fspath(path),)
+            ).fetchall()
+        return _video_row(rows[0]) if rows else None
+
+    def videos_by_hash(self, content_hash: str) -> list[VideoRow]:
+        """Videos with this partial content hash (a moved or copied file)."""
+        with self._read() as c:
+            return [
+                _video_row(r)
+                for r in c.execute(
+                    f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE content_hash = ? ORDER BY id", (content_hash,)
+                )
+            ]
+
+    def add_pending(
+        self, folder_id: int, path: str | os.PathLike[str], size: int, mtime: float, content_hash: str
+    ) -> int:
+        """Record a video to index: a new row, or the existing row set back to pending; returns its id.
+
+        Its old clips stay searchable until save_video replaces them.
+        """
+        with self._write() as c:
+            rows = c.execute(
+                "INSERT INTO videos(folder_id, path, size, mtime, content_hash, status) "
+                "VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT(path) DO UPDATE SET "
+                "folder_id = excluded.folder_id, "
+                "size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash, "
+                "status = 'pending', error = NULL RETURNING id",
+                (folder_id, os.fspath(path), int(size), float(mtime), content_hash),
+            ).fetchall()
+        return int(rows[0][0])
+
+    def save_video(
+        self,
+        video_id: int,
+        *,
+        duration: float,
+        fingerprint: str,
+        clips: Sequence[ClipRecord],
+        size: int,
+        mtime: float,
+        content_hash: str,
+    ) -> None:
+        """Replace a video's clips, frames and vectors and mark it indexed, in ONE transaction.
+
+        Args:
+            video_id: a row from add_pending.
+            duration: seconds.
+            fingerprint: the model's fingerprint; a different one from the library's switches the library
+                to the new model (every other video goes back to pending, old vectors are dropped).
+            clips: at least one clip; vectors of the model's dimension (normalized here if needed).
+            size, mtime, content_hash: the file as it was read.
+
+        Raises:
+            StoreError: unknown video, no clips, or a bad vector; nothing is written then.
+        """
+        prepared = _prepare_clips(clips)
+        dim = prepared[0][0].shape[0]
+        with self._write() as c:
+            if not c.execute("SELECT 1 FROM videos WHERE id = ?", (video_id,)).fetchall():
+                raise StoreError(f"Video {video_id} is not in the library.")
+            self._ensure_model(c, fingerprint, dim)
+            vec_table.delete_for_videos(c, [video_id])
+            c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
+            vec_rows: list[tuple[int, bytes]] = []
+            frame_rows: list[tuple[int, float, float, bytes]] = []
+            for vector, clip in prepared:
+                c.execute(
+                    'INSERT INTO clips(video_id, start, "end") VALUES (?, ?, ?)',
+                    (video_id, float(clip.start), float(clip.end)),
+                )
+                clip_id = c.last_insert_rowid()
+                vec_rows.append((clip_id, vector.tobytes()))
+                frame_rows += [(clip_id, float(f.t), float(f.weight), bytes(f.thumb)) for f in clip.frames]
+            c.executemany("INSERT INTO frames(clip_id, t, weight, thumb) VALUES (?, ?, ?, ?)", frame_rows)
+            vec_table.insert(c, vec_rows)
+            c.execute(
+                "UPDATE videos SET status = 'indexed', error = NULL, duration = ?, fingerprint = ?, "
+                "size = ?, "
+                "mtime = ?, content_hash = ?, indexed_at = ? WHERE id = ?",
+                (float(duration), fingerprint, int(size), float(mtime), content_hash, time.time(), video_id),
+            )
+
+    def _ensure_model(self, c: Connection, fingerprint: str, dim: int) -> None:
+        """Make the vector table fit this model; a new model drops the old vectors (in this transaction)."""
+        current_fp = vec_table.get_meta(c, "model_fingerprint")
+        current_dim = vec_table.vector_dim(c)
+        if current_fp == fingerprint and current_dim == dim:
+            return
+        if current_fp == fingerprint and current_dim is not None and current_dim != dim:
+            raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
+        if current_fp is not None and current_fp != fingerprint:
+            log.warning(
+                "library model changes from %s to %s: every video needs reindexing", current_fp, fingerprint
+            )
+            c.execute("DELETE FROM clips")
+            c.execute("UPDATE videos SET status = 'pending' WHERE status = 'indexed'")
+        vec_table.create_table(c, dim)
+        vec_table.set_meta(c, "model_fingerprint", fingerprint)
+
+    def mark_failed(self, video_id: int, reason: str, *, size: int, mtime: float, content_hash: str) -> None:
+        """Mark a video failed with a short reason; its (now stale) clips are removed."""
+        with self._write() as c:
+            vec_table.delete_for_videos(c, [video_id])
+            c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
+            c.execute(
+                "UPDATE videos SET status = 'failed', error = ?, size = ?, mtime = ?, content_hash = ?, "
+                "indexed_at = ? WHERE id = ?",
+                (str(reason), int(size), float(mtime), content_hash, time.time(), video_id),
+            )
+
+    def move_video(
+        self, video_id: int, *, new_path: str | os.PathLike[str], folder_id: int, size: int, mtime: float
+    ) -> None:
+        """Point a video at its new path (a rename or move); clips and vectors are kept."""
+        with self._write() as c:
+            c.execute("DELETE FROM videos WHERE path = ? AND id != ?", (os.fspath(new_path), video_id))
+            c.execute(
+                "UPDATE videos SET path = ?, folder_id = ?, size = ?, mtime = ? WHERE id = ?",
+                (os.fspath(new_path), folder_id, int(size), float(mtime), video_id),
+            )
+
+    def delete_video(self, video_id: int) -> None:
+        """Forget a video with its clips, frames and vectors."""
+        with self._write() as c:
+            vec_table.delete_for_videos(c, [video_id])
+            c.execute("DELETE FROM videos WHERE id = ?", (video_id,))
+
+    # --- reports ----------------------------------------------------------------------------------
+    def counts(self) -> LibraryCounts:
+        """Videos by status, videos in offline folders, and clips."""
+        with self._read() as c:
+            by_status = dict(c.execute("SELECT status, count(*) FROM videos GROUP BY status").fetchall())
+            offline = c.execute(
+                "SELECT count(*) FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.online = 0"
+            ).fetchall()[0][0]
+            clips = c.execute("SELECT count(*) FROM clips").fetchall()[0][0]
+        return LibraryCounts(
+            indexed=int(by_status.get("indexed", 0)),
+            failed=int(by_status.get("failed", 0)),
+            pending=int(by_status.get("pending", 0)),
+            offline=int(offline),
+            clips=int(clips),
+        )
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(path, reason) of every failed video."""
+        with self._read() as c:
+            return [
+                (str(p), str(e or ""))
+                for p, e in c.execute("SELECT path, error FROM videos WHERE status = 'failed' ORDER BY path")
+            ]
+
+    def check(self) -> list[str]:
+        """Problems found by an integrity check; an empty list means the library is sound."""
+        with self._read() as c:
+            return find_problems(c)
+
+    # --- vectors and search -----------------------------------------------------------------------
+    def knn(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        """The k clips nearest to `vector` by cosine, best first: (clip_id, cosine).
+
+        k is clamped to 1..4096 (sqlite-vec's limit); with filters, the k best clips among those that pass.
+        """
+        return self.vectors.knn(vector, k, filters)
+
+    def filter_candidates(self, filters: SearchFilters) -> list[int]:
+        """Clip ids whose videos pass the filters, ascending."""
+        with self._read() as c:
+            return flt.candidate_clips(c, filters)
+
+    def clip_vector(self, clip_id: int) -> np.ndarray | None:
+        """A clip's stored vector, or None when the clip is unknown."""
+        with self._read() as c:
+            dim = vec_table.vector_dim(c)
+            if dim is None:
+                return None
+            return vec_table.fetch(c, [int(clip_id)], dim).get(int(clip_id))
+
+    def clip_details(self, clip_ids: Sequence[int]) -> dict[int, ClipDetail]:
+        """Video path, time range, video duration and frames of each known clip id."""
+        ids = json.dumps([int(i) for i in clip_ids])
+        with self._read() as c:
+            frames: dict[int, list[FrameRecord]] = {}
+            for cid, t, w, thumb in c.execute(
+                "SELECT clip_id, t, weight, thumb FROM frames "
+                "WHERE clip_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY clip_id, t",
+                (ids,),
+            ):
+                frames.setdefault(int(cid), []).append(FrameRecord(float(t), float(w), bytes(thumb or b"")))
+            out: dict[int, ClipDetail] = {}
+            for cid, vid, path, start, end, duration, mtime in c.execute(
+                'SELECT c.id, c.video_id, v.path, c.start, c."end", v.duration, v.mtime FROM clips c '
+                "JOIN videos v ON v.id = c.video_id WHERE c.id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            ):
+                out[int(cid)] = ClipDetail(
+                    int(cid),
+                    int(vid),
+                    str(path),
+                    float(start),
+                    float(end),
+                    float(duration or 0.0),
+                    frames.get(int(cid), []),
+                    float(mtime),
+                )
+        return out
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read snapshot on this thread's connection, for engine.store's own modules."""
+        with self._read() as c:
+            yield c
+
+
+def _prepare_clips(clips: Sequence[ClipRecord]) -> list[tuple[np.ndarray, ClipRecord]]:
+    """Validate and normalize clip vectors before any write starts."""
+    if not clips:
+        raise StoreError("A video must be saved with at least one clip; mark it failed instead.")
+    out: list[tuple[np.ndarray, ClipRecord]] = []
+    dim: int | None = None
+    for clip in clips:
+        v = np.asarray(clip.vector, dtype=np.float32).reshape(-1)
+        if dim is None:
+            dim = v.shape[0]
+        if v.shape[0] != dim or dim == 0:
+            raise StoreError("The clips of one video have vectors of different sizes.")
+        norm = float(np.linalg.norm(v))
+        if not np.isfinite(v).all() or norm == 0.0:
+            raise StoreError("A clip vector is zero or not finite; the model produced a bad embedding.")
+        out.append((np.ascontiguousarray(v / norm, dtype="<f4"), clip))
+    return out
