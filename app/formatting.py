@@ -6,7 +6,7 @@ import math
 
 
 def format_time(seconds: float) -> str:
-    """"01:23" under an hour, "1:02:03" from an hour on; negative or NaN shows as "00:00"."""
+    """ "01:23" under an hour, "1:02:03" from an hour on; negative or NaN shows as "00:00"."""
     if not math.isfinite(seconds) or seconds < 0:
         seconds = 0.0
     total = int(seconds)
@@ -23,7 +23,7 @@ def format_range(start: float, end: float) -> str:
 
 
 def format_eta(seconds: float | None) -> str:
-    """"about 3 min left" style; empty when unknown."""
+    """ "about 3 min left" style; empty when unknown."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return ""
     if seconds < 60:

@@ -66,12 +66,16 @@ class LibraryModel(QAbstractTableModel):
         """Every row."""
         return list(self._rows)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row = self._rows[index.row()]
@@ -91,7 +95,11 @@ class LibraryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == Column.FOLDER:
             excludes = ", ".join(row.excludes) or "none"
             return f"{row.path}\nExcluded patterns: {excludes}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (Column.INDEXED, Column.PENDING, Column.FAILED):
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (
+            Column.INDEXED,
+            Column.PENDING,
+            Column.FAILED,
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -110,7 +110,9 @@ class ResultsModel(QAbstractListModel):
         """Every row's SearchResult, in rank order."""
         return [it.result for it in self._items]
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._items):
             return None
         item = self._items[index.row()]
@@ -119,7 +121,9 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{path.name}  {format_range(r.start, r.end)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{r.path}\n{format_range(r.start, r.end)} of {format_time(r.duration)}, score {r.score:.3f}"
+            return (
+                f"{r.path}\n{format_range(r.start, r.end)} of {format_time(r.duration)}, score {r.score:.3f}"
+            )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{path.name}, {format_range(r.start, r.end)}, score {format_score(r.score)}"
         if role == ResultRole.RESULT:

@@ -67,7 +67,9 @@ class ResultDelegate(QStyledItemDelegate):
         zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
         return QSize(max(option.rect.width(), 320), card_height(option.font, zero_shot))
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
@@ -90,10 +92,16 @@ class ResultDelegate(QStyledItemDelegate):
         range_w = fm_title.horizontalAdvance(range_text)
         painter.setPen(text)
         name_w = card.width() - 2 * PAD - range_w - 12
-        name = fm_title.elidedText(str(index.data(ResultRole.TITLE) or ""), Qt.TextElideMode.ElideMiddle, name_w)
-        painter.drawText(QRect(card.left() + PAD, y, name_w, fm_title.height()), Qt.AlignmentFlag.AlignLeft, name)
+        name = fm_title.elidedText(
+            str(index.data(ResultRole.TITLE) or ""), Qt.TextElideMode.ElideMiddle, name_w
+        )
         painter.drawText(
-            QRect(card.right() - PAD - range_w, y, range_w, fm_title.height()), Qt.AlignmentFlag.AlignRight, range_text
+            QRect(card.left() + PAD, y, name_w, fm_title.height()), Qt.AlignmentFlag.AlignLeft, name
+        )
+        painter.drawText(
+            QRect(card.right() - PAD - range_w, y, range_w, fm_title.height()),
+            Qt.AlignmentFlag.AlignRight,
+            range_text,
         )
         y += fm_title.height() + LINE_GAP
 
@@ -104,10 +112,16 @@ class ResultDelegate(QStyledItemDelegate):
         score_text = f"score {score:.3f}" if isinstance(score, float) else ""
         score_w = fm_small.horizontalAdvance(score_text)
         folder_w = card.width() - 2 * PAD - score_w - 12
-        folder = fm_small.elidedText(str(index.data(ResultRole.FOLDER) or ""), Qt.TextElideMode.ElideMiddle, folder_w)
-        painter.drawText(QRect(card.left() + PAD, y, folder_w, fm_small.height()), Qt.AlignmentFlag.AlignLeft, folder)
+        folder = fm_small.elidedText(
+            str(index.data(ResultRole.FOLDER) or ""), Qt.TextElideMode.ElideMiddle, folder_w
+        )
         painter.drawText(
-            QRect(card.right() - PAD - score_w, y, score_w, fm_small.height()), Qt.AlignmentFlag.AlignRight, score_text
+            QRect(card.left() + PAD, y, folder_w, fm_small.height()), Qt.AlignmentFlag.AlignLeft, folder
+        )
+        painter.drawText(
+            QRect(card.right() - PAD - score_w, y, score_w, fm_small.height()),
+            Qt.AlignmentFlag.AlignRight,
+            score_text,
         )
         y += fm_small.height() + LINE_GAP
 
@@ -128,7 +142,9 @@ class ResultDelegate(QStyledItemDelegate):
             painter.drawText(QRect(card.left() + PAD, y, card.width() - 2 * PAD, fm_small.height()), 0, note)
         painter.restore()
 
-    def _paint_frame(self, painter: QPainter, pal: QPalette, card: QRect, selected: bool, focused: bool) -> None:
+    def _paint_frame(
+        self, painter: QPainter, pal: QPalette, card: QRect, selected: bool, focused: bool
+    ) -> None:
         path = QPainterPath()
         path.addRoundedRect(QRectF(card).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         base = pal.color(QPalette.ColorRole.Base)
@@ -189,20 +205,29 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
 
-def paint_card(delegate: ResultDelegate, index: QModelIndex, width: int, palette: QPalette, font: QFont,
-               widget: QWidget | None = None, scale: float = 1.0) -> QImage:
+def paint_card(
+    delegate: ResultDelegate,
+    index: QModelIndex,
+    width: int,
+    palette: QPalette,
+    font: QFont,
+    widget: QWidget | None = None,
+    scale: float = 1.0,
+) -> QImage:
     """Render one card to an image (for tests and the screenshot script)."""
     option = QStyleOptionViewItem()
     option.rect = QRect(0, 0, width, card_height(font, bool(index.data(ResultRole.ZERO_SHOT))))
     option.palette = palette
     option.font = font
     option.state = QStyle.StateFlag.State_Enabled
-    image = QImage(round(option.rect.width() * scale), round(option.rect.height() * scale),
-                   QImage.Format.Format_ARGB32_Premultiplied)
+    image = QImage(
+        round(option.rect.width() * scale),
+        round(option.rect.height() * scale),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
     image.setDevicePixelRatio(scale)
     image.fill(palette.color(QPalette.ColorRole.Window))
     painter = QPainter(image)
     delegate.paint(painter, option, index)
     painter.end()
     return image
-

@@ -1,0 +1,58 @@
+"""Starting the app: the QApplication, high-DPI policy, a crash dialog, the main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from engine import __version__
+from engine.config import APP_NAME
+
+log = logging.getLogger(__name__)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (or the existing one), set up for sharp rendering at fractional scales."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    # Pass fractional scale factors through (150% stays 150%): text and SVG icons are drawn at the real scale.
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("glimpse")
+    return app
+
+
+def _crash_dialog(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    log.critical("unexpected error", exc_info=(kind, exc, tb))
+    if QApplication.instance() is None:
+        return
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "Glimpse hit a bug",
+        f"Something went wrong that Glimpse did not expect: {exc}\n\n"
+        "Your library is safe; the details below help to fix it.",
+    )
+    box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
+    box.exec()
+
+
+def run(db: Path | None = None, argv: list[str] | None = None) -> int:
+    """Open the main window and run the event loop; returns the exit code."""
+    from app.main_window import MainWindow
+
+    app = create_application(argv)
+    sys.excepthook = _crash_dialog
+    window = MainWindow(db=db)
+    window.show()
+    return app.exec()

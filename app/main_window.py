@@ -1,0 +1,563 @@
+"""The main window: search bar, library panel, result cards, preview, indexing strip; wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import operations as ops
+from app.formatting import path_with_timestamp
+from app.icons import icon
+from app.indexing_controller import IndexingController
+from app.library_snapshot import FolderSummary, LibrarySnapshot, read_snapshot
+from app.models.library_model import LibraryModel
+from app.models.results_model import ResultsModel, top_clip_id
+from app.settings import AppSettings
+from app.style import stylesheet
+from app.system_player import open_containing_folder, open_in_system_player
+from app.tasks import Pool, TaskRunner
+from app.views.indexing_status import IndexingStatus
+from app.views.library_panel import LibraryPanel
+from app.views.model_banner import ModelBanner
+from app.views.preview import PreviewPane
+from app.views.results_view import ResultsView
+from app.views.search_bar import SearchBar
+from app.views.settings_dialog import CHECKPOINT_FILTER, SettingsDialog
+from app.views.welcome import WelcomePage
+from engine import config
+from engine.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+LIBRARY_REFRESH_MS = 1000  # at most one library re-read a second while indexing
+
+
+class Page:
+    """Indices of the central stack."""
+
+    WELCOME = 0
+    RESULTS = 1
+
+
+class MainWindow(QMainWindow):
+    """Glimpse's window. Every engine call goes through `runner`; the UI thread only paints and routes."""
+
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        db: Path | None = None,
+        *,
+        playback: bool = True,
+        index_on_start: bool = True,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings.load()
+        self.db = config.db_path(db)
+        self.setWindowTitle("Glimpse")
+        self.setWindowIcon(icon("glimpse"))
+        self.setAcceptDrops(True)
+        self.runner = TaskRunner(self)
+        self.indexing = IndexingController(self.runner, self.db, self.settings, self)
+        self.results_model = ResultsModel(self)
+        self.library_model = LibraryModel(self)
+        self.snapshot = LibrarySnapshot(exists=False)
+        self.snapshot_loaded = False
+        self.model: Any = None
+        self.model_spec: str | None = None  # of `model`, or of the load in progress
+        self.model_error: BaseException | None = None
+        self._model_waiters: list[Callable[[], None]] = []
+        self._search_gen = 0
+        self.last_outcome: ops.SearchOutcome | None = None
+        self._index_on_start = index_on_start
+        self._started = False
+        self._build(playback)
+        self._wire()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(LIBRARY_REFRESH_MS)
+        self._refresh_timer.timeout.connect(self.refresh_library)
+        self.apply_style()
+        self.resize(QSize(1280, 800))
+        self.search_bar.focus()
+        self.refresh_library()
+
+    # --- building ------------------------------------------------------------------------------
+    def _build(self, playback: bool) -> None:
+        self.search_bar = SearchBar(self)
+        self.settings_button = QToolButton(self)
+        self.settings_button.setIcon(icon("settings"))
+        self.settings_button.setToolTip("Settings (Ctrl+,)")
+        self.settings_button.setAccessibleName("Settings")
+        top = QHBoxLayout()
+        top.setContentsMargins(12, 12, 12, 8)
+        top.setSpacing(8)
+        top.addWidget(self.search_bar, 1)
+        top.addWidget(self.settings_button)
+
+        self.banner = ModelBanner(self)
+        self.welcome = WelcomePage(self)
+        self.results_view = ResultsView(self.results_model, self)
+        self.empty_label = QLabel("", self)
+        self.empty_label.setObjectName("muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        results_box = QWidget(self)
+        rl = QVBoxLayout(results_box)
+        rl.setContentsMargins(6, 0, 6, 0)
+        rl.addWidget(self.empty_label)
+        rl.addWidget(self.results_view, 1)
+        self.preview = PreviewPane(self, playback=playback)
+        self.results_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.results_split.addWidget(results_box)
+        self.results_split.addWidget(self.preview)
+        self.results_split.setStretchFactor(0, 3)
+        self.results_split.setStretchFactor(1, 2)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.results_split)
+
+        self.library_panel = LibraryPanel(self.library_model, self)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_split.addWidget(self.library_panel)
+        self.main_split.addWidget(self.stack)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([330, 950])
+
+        self.indexing_status = IndexingStatus(self)
+        self.indexing_status.setVisible(False)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.main_split, 1)
+        layout.addWidget(self.indexing_status)
+        self.setCentralWidget(central)
+        self.status_label = QLabel("", self)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.setTabOrder(self.search_bar.field, self.results_view)
+        self.setTabOrder(self.results_view, self.preview.timeline)
+
+    def _wire(self) -> None:
+        for keys in (QKeySequence.StandardKey.Find, QKeySequence("Ctrl+L")):
+            QShortcut(keys, self, activated=self.search_bar.focus)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.choose_folder)
+        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_image)
+        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.open_settings)
+        QShortcut(QKeySequence("F5"), self, activated=self.index_all)
+        self.search_bar.submitted.connect(self.search)
+        self.search_bar.image_requested.connect(self.choose_image)
+        self.search_bar.field.move_to_results.connect(self._focus_results)
+        self.settings_button.clicked.connect(self.open_settings)
+        self.welcome.add_folder_requested.connect(self.choose_folder)
+        self.banner.choose_checkpoint.connect(self.choose_checkpoint)
+        self.banner.retry.connect(lambda: self.ensure_model(force=True))
+        rv = self.results_view
+        rv.current_result.connect(self._show_preview)
+        rv.activated_result.connect(self.open_result)
+        rv.open_folder_requested.connect(
+            lambda row: open_containing_folder(self.results_model.item(row).result.path)
+        )
+        rv.copy_path_requested.connect(self.copy_result_path)
+        rv.more_like_this_requested.connect(self.more_like_this)
+        rv.back_to_search.connect(self.search_bar.focus)
+        self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
+        lp = self.library_panel
+        lp.add_requested.connect(self.choose_folder)
+        lp.remove_requested.connect(self.remove_folder)
+        lp.excludes_requested.connect(self.edit_excludes)
+        lp.retry_requested.connect(
+            lambda: self.when_model_ready(lambda: self.indexing.index(retry_failed=True))
+        )
+        ix = self.indexing
+        ix.progress.connect(self._on_progress)
+        ix.busy_changed.connect(self.indexing_status.set_busy)
+        ix.run_finished.connect(self._on_index_finished)
+        ix.run_failed.connect(self._on_index_failed)
+        self.indexing_status.pause_requested.connect(ix.pause)
+        self.indexing_status.resume_requested.connect(ix.resume)
+
+    def apply_style(self) -> None:
+        """Fill the style sheet from the current palette (light or dark)."""
+        self.setStyleSheet(stylesheet(QGuiApplication.palette()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_style()
+        super().changeEvent(event)
+
+    # --- library ----------------------------------------------------------------------------
+    def refresh_library(self) -> None:
+        """Re-read folders, counts and failures on a worker thread."""
+        db = self.db
+        self.runner.submit(
+            Pool.LIBRARY,
+            lambda _r: read_snapshot(db),
+            name="Reading the library",
+            on_done=self._on_snapshot,
+            on_error=self._show_error,
+        )
+
+    def _on_snapshot(self, snapshot: LibrarySnapshot) -> None:
+        self.snapshot = snapshot
+        self.snapshot_loaded = True
+        self.library_panel.show_snapshot(snapshot)
+        self.stack.setCurrentIndex(Page.WELCOME if snapshot.is_empty else Page.RESULTS)
+        if not self._started:
+            self._started = True
+            if not snapshot.is_empty:
+                self.ensure_model()
+                if self._index_on_start:
+                    self.index_all()
+                self._set_empty_text()
+
+    def _set_empty_text(self) -> None:
+        if self.results_model.rowCount() == 0:
+            n = sum(f.indexed for f in self.snapshot.folders)
+            self.empty_label.setText(
+                f"Type what you are looking for and press Enter. {n} videos are indexed."
+                if n
+                else "Videos appear here once they are indexed."
+            )
+            self.empty_label.setVisible(True)
+
+    def choose_folder(self) -> None:
+        """Ask for a folder to add."""
+        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
+        if path:
+            self.add_folder(path)
+
+    def add_folder(self, path: str) -> None:
+        """Add a folder to the library and index it in the background."""
+        self.status(f"Adding {path}\u2026")
+        db = self.db
+        self.runner.submit(
+            Pool.LIBRARY,
+            lambda _r: ops.add_folder(db, path),
+            name="Adding the folder",
+            on_done=self._on_folder_added,
+            on_error=self._show_error,
+        )
+
+    def _on_folder_added(self, stored: str) -> None:
+        self.status(f"Added {stored}; indexing starts in the background.")
+        self._started = True
+        self.refresh_library()
+        self.stack.setCurrentIndex(Page.RESULTS)
+        self.ensure_model()
+        self.when_model_ready(lambda: self.indexing.index([stored]))
+
+    def remove_folder(self, folder: FolderSummary) -> None:
+        """Remove a folder from the library after asking (the files stay on disk)."""
+        if not self.confirm(
+            "Remove folder",
+            f"Remove {folder.path} and its {folder.indexed} indexed videos from "
+            "the library? The files on disk are not touched.",
+        ):
+            return
+        db = self.db
+        self.runner.submit(
+            Pool.LIBRARY,
+            lambda _r: ops.remove_folder(db, folder.path),
+            name="Removing the folder",
+            on_done=lambda _r: self.refresh_library(),
+            on_error=self._show_error,
+        )
+
+    def edit_excludes(self, folder: FolderSummary) -> None:
+        """Edit a folder's exclude patterns, then rescan it."""
+        text, ok = QInputDialog.getMultiLineText(
+            self,
+            "Exclude patterns",
+            f"Files under {folder.path} matching these patterns are left out\n"
+            "(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):",
+            "\n".join(folder.excludes),
+        )
+        if ok:
+            self.set_excludes(folder, text.splitlines())
+
+    def set_excludes(self, folder: FolderSummary, patterns: list[str]) -> None:
+        """Store new exclude patterns for `folder` and reindex it."""
+        db = self.db
+        self.runner.submit(
+            Pool.LIBRARY,
+            lambda _r: ops.set_excludes(db, folder.folder_id, patterns),
+            name="Saving exclude patterns",
+            on_done=lambda _r: (
+                self.refresh_library(),
+                self.when_model_ready(lambda: self.indexing.index([folder.path])),
+            ),
+            on_error=self._show_error,
+        )
+
+    def index_all(self) -> None:
+        """Bring the whole library in step with the disk (F5)."""
+        if not self.snapshot.is_empty:
+            self.when_model_ready(lambda: self.indexing.index())
+
+    def _on_progress(self, progress: Any) -> None:
+        self.indexing_status.show_progress(progress)
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def _on_index_finished(self, summary: Any) -> None:
+        self.refresh_library()
+        failed = f", {summary.failed} failed" if getattr(summary, "failed", 0) else ""
+        self.status(f"Indexing finished: {getattr(summary, 'indexed', 0)} indexed{failed}.")
+
+    def _on_index_failed(self, exc: BaseException) -> None:
+        self.refresh_library()
+        self._show_error(exc)
+
+    # --- model ------------------------------------------------------------------------------
+    def wanted_model_spec(self) -> str:
+        """The library's model, else the settings' choice."""
+        return self.snapshot.model_spec or self.settings.effective_model_spec
+
+    def ensure_model(self, spec: str | None = None, *, force: bool = False) -> None:
+        """Load the model (downloading weights on first use) unless it is loaded or loading."""
+        spec = spec or self.wanted_model_spec()
+        if not force and self.model_spec == spec and (self.model is not None or self.model_error is None):
+            return
+        self.model, self.model_spec, self.model_error = None, spec, None
+        self.banner.show_loading(spec)
+        device = self.settings.device_or_none
+        self.runner.submit(
+            Pool.MODEL,
+            lambda _r: ops.load_model(spec, device),
+            name="Loading the model",
+            on_done=lambda m: self._on_model(spec, m),
+            on_error=lambda e: self._on_model_error(spec, e),
+        )
+
+    def when_model_ready(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the UI thread once the model is loaded (now, if it is)."""
+        if self.model is not None:
+            fn()
+        else:
+            self._model_waiters.append(fn)
+            self.ensure_model()
+
+    def _on_model(self, spec: str, model: Any) -> None:
+        if spec != self.model_spec:
+            return  # a newer choice replaced this load
+        self.model = model
+        self.indexing.set_model(model)
+        self.banner.hide_banner()
+        waiters, self._model_waiters = self._model_waiters, []
+        for fn in waiters:
+            fn()
+
+    def _on_model_error(self, spec: str, exc: BaseException) -> None:
+        if spec != self.model_spec:
+            return
+        self.model_error = exc
+        self._model_waiters.clear()
+        if isinstance(exc, ModelError):
+            self.banner.show_failed(f"{exc} Choose a local checkpoint to continue.")
+        else:
+            self.banner.show_failed(str(exc))
+
+    def choose_checkpoint(self) -> None:
+        """Pick a local checkpoint file as the model."""
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a model checkpoint", "", CHECKPOINT_FILTER)
+        if path:
+            self.change_model(path)
+
+    def change_model(self, spec: str) -> bool:
+        """Switch the library's model, asking first when its videos would be reindexed."""
+        lib_spec = self.snapshot.model_spec
+        reindex = bool(lib_spec and lib_spec != spec and self.snapshot.clips > 0)
+        if reindex:
+            n = sum(f.indexed for f in self.snapshot.folders)
+            if not self.confirm(
+                "Reindex the library?",
+                f"The library was indexed with {lib_spec}. Using {spec} "
+                f"means reindexing all {n} videos; search finds nothing until they are done. "
+                "Reindex now?",
+            ):
+                return False
+        self.settings.model_spec = spec
+        self.settings.save()
+        self.ensure_model(spec, force=True)
+        if lib_spec != spec and not self.snapshot.is_empty:
+            self.when_model_ready(lambda: self.indexing.index(force=reindex, model_spec=spec))
+        self.snapshot = replace(self.snapshot, model_spec=spec if not self.snapshot.is_empty else lib_spec)
+        return True
+
+    def open_settings(self) -> None:
+        """Show the settings dialog and apply what changed."""
+        dialog = SettingsDialog(self.settings, self.snapshot.model_spec, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, new: AppSettings) -> None:
+        """Save new settings; a new model goes through change_model (which may ask)."""
+        spec_changed = new.model_spec != self.wanted_model_spec()
+        for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k"):
+            setattr(self.settings, name, getattr(new, name))
+        self.settings.save()
+        if spec_changed:
+            self.change_model(new.model_spec)
+
+    # --- search -----------------------------------------------------------------------------
+    def search(self, query: Any) -> None:
+        """Search off the UI thread; a text, an ImageQuery or a ClipQuery."""
+        if self.snapshot.is_empty and self.snapshot_loaded:
+            self.status("Add a folder of videos first.")
+            return
+        self._search_gen += 1
+        gen = self._search_gen
+        self.status("Searching\u2026")
+        self.when_model_ready(lambda: self._start_search(gen, query))
+
+    def _start_search(self, gen: int, query: Any) -> None:
+        if gen != self._search_gen:
+            return
+        db, model, k = self.db, self.model, self.settings.results_k
+        self.runner.submit(
+            Pool.SEARCH,
+            lambda _r: ops.run_search(db, model, query, k),
+            name="Searching",
+            on_done=lambda out: self._on_results(gen, out),
+            on_error=lambda e: self._on_search_error(gen, e),
+        )
+
+    def _on_results(self, gen: int, outcome: ops.SearchOutcome) -> None:
+        if gen != self._search_gen:
+            return  # a newer search is on its way
+        self.last_outcome = outcome
+        self.results_model.set_items(outcome.items)
+        n = len(outcome.items)
+        note = (
+            " The query was longer than the model reads; only its start was used."
+            if outcome.truncated
+            else ""
+        )
+        self.status(f"{n} moment{'s' if n != 1 else ''} in {outcome.elapsed_s:.2f} s.{note}")
+        self.empty_label.setVisible(n == 0)
+        if n == 0:
+            self.empty_label.setText("Nothing matched. Try other words, or drop an image on the window.")
+        else:
+            self.results_view.select_row(0)
+
+    def _on_search_error(self, gen: int, exc: BaseException) -> None:
+        if gen == self._search_gen:
+            self._show_error(exc)
+
+    def choose_image(self) -> None:
+        """Pick an image file and search by it."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Search by image", "", "Images (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)"
+        )
+        if path:
+            self.search_image(path)
+
+    def search_image(self, path: str) -> None:
+        """Search for moments that look like the image at `path`."""
+        from engine.search import ImageQuery
+
+        self.search(ImageQuery(Path(path)))
+
+    def more_like_this(self, row: int) -> None:
+        """Search with the clip of a result as the query."""
+        from engine.search import ClipQuery
+
+        clip_id = top_clip_id(self.results_model.item(row).result)
+        if clip_id is not None:
+            self.search(ClipQuery(clip_id))
+
+    # --- results ----------------------------------------------------------------------------
+    def _show_preview(self, row: int) -> None:
+        self.preview.show_item(self.results_model.item(row) if row >= 0 else None)
+
+    def open_result(self, row: int) -> None:
+        """Open a result in the system player at its start."""
+        if 0 <= row < self.results_model.rowCount():
+            r = self.results_model.item(row).result
+            self.preview.stop()
+            if not open_in_system_player(r.path, r.start):
+                self.status("No program is set up to play this file.")
+
+    def copy_result_path(self, row: int) -> None:
+        """Put "path @ mm:ss" of a result on the clipboard."""
+        r = self.results_model.item(row).result
+        QGuiApplication.clipboard().setText(path_with_timestamp(r.path, r.start))
+        self.status("Copied the path with its timestamp.")
+
+    def _focus_results(self) -> None:
+        if self.results_model.rowCount():
+            self.results_view.setFocus(Qt.FocusReason.TabFocusReason)
+            if not self.results_view.currentIndex().isValid():
+                self.results_view.select_row(0)
+
+    # --- drops, messages, closing ---------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._dropped_paths(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+        self.handle_drop(paths)
+
+    def handle_drop(self, paths: list[str]) -> None:
+        """Folders are added to the library; an image searches by it."""
+        for p in paths:
+            if Path(p).is_dir():
+                self.add_folder(p)
+        images = [p for p in paths if ops.is_image_path(p) and Path(p).is_file()]
+        if images:
+            self.search_image(images[0])
+
+    @staticmethod
+    def _dropped_paths(mime: Any) -> list[str]:
+        if not mime.hasUrls():
+            return []
+        paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+        return [p for p in paths if Path(p).is_dir() or ops.is_image_path(p)]
+
+    def status(self, text: str) -> None:
+        """Show a line in the status bar."""
+        self.status_label.setText(text)
+
+    def _show_error(self, exc: BaseException) -> None:
+        log.info("shown to the user: %s", exc)
+        self.status(str(exc))
+        self.banner.show_message(str(exc))
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask a yes/no question (tests replace this)."""
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.preview.stop()
+        self.indexing.shutdown()
+        self.runner.wait(15_000)
+        super().closeEvent(event)
+        QApplication.processEvents()

@@ -1,0 +1,125 @@
+"""Engine calls the app runs inside tasks (never on the UI thread); each opens its own store."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from app.models.results_model import ResultItem
+from engine import config
+from engine.errors import QueryError
+from engine.results import SearchFilters
+
+log = logging.getLogger(__name__)
+
+#: Image files a drop on the window searches by.
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"})
+
+
+def is_image_path(path: str | os.PathLike[str]) -> bool:
+    """True for file names the image search accepts."""
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+@dataclass
+class SearchOutcome:
+    """A finished search: the moments, how long it took, and whether the text was cut to fit the model."""
+
+    query: Any
+    items: list[ResultItem] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    truncated: bool = False
+
+
+def decode_thumbs(thumbs: list[bytes]) -> list[QImage]:
+    """JPEG bytes to QImages (QImage, unlike QPixmap, may be made off the UI thread)."""
+    images = []
+    for data in thumbs:
+        img = QImage.fromData(data) if data else QImage()
+        images.append(img)
+    return images
+
+
+def run_search(
+    db: Path | None, model: Any, query: Any, k: int, filters: SearchFilters | None = None
+) -> SearchOutcome:
+    """Search the library and decode the result thumbnails.
+
+    Args:
+        db: the library database (None: engine.config.db_path()).
+        model: the loaded GlimpseModel the library was indexed with.
+        query: a text, an engine.search.ImageQuery or ClipQuery.
+        k: how many moments at most.
+        filters: optional SearchFilters.
+
+    Returns:
+        A SearchOutcome with one ResultItem per moment, best first.
+    """
+    from engine.search import Searcher
+
+    from engine.store import LibraryStore
+
+    if isinstance(query, str) and not query.strip():
+        raise QueryError("Type something to search for.")
+    path = config.db_path(db)
+    if not path.exists():
+        raise QueryError("The library is empty: add a folder of videos first.")
+    began = time.perf_counter()
+    with LibraryStore.open(path, readonly=True) as store:
+        results = Searcher(store, model).search(query, k=k, filters=filters)
+    items = [ResultItem(r, decode_thumbs([f.thumb for f in r.frames])) for r in results]
+    truncated = isinstance(query, str) and bool(model.text_truncated(query))
+    return SearchOutcome(query, items, time.perf_counter() - began, truncated)
+
+
+def add_folder(db: Path | None, folder: str) -> str:
+    """Add a folder to the library (idempotent); returns its stored path."""
+    from engine.errors import IndexingError
+    from engine.store import LibraryStore
+
+    real = Path(folder).expanduser()
+    if not real.is_dir():
+        raise IndexingError(f"{folder} is not a folder.")
+    with LibraryStore.open(config.db_path(db)) as store:
+        return str(store.add_folder(str(real.resolve())).path)
+
+
+def remove_folder(db: Path | None, folder: str) -> None:
+    """Remove a folder and its videos from the library (the files on disk are left alone)."""
+    from engine.store import LibraryStore
+
+    with LibraryStore.open(config.db_path(db)) as store:
+        store.remove_folder(folder)
+
+
+def set_excludes(db: Path | None, folder_id: int, patterns: list[str]) -> None:
+    """Replace a folder's exclude patterns (glob patterns, one per entry)."""
+    from engine.store import LibraryStore
+
+    clean = [p.strip() for p in patterns if p.strip()]
+    with LibraryStore.open(config.db_path(db)) as store:
+        store.set_folder_excludes(folder_id, clean)
+
+
+def load_model(spec: str, device: str | None) -> Any:
+    """Load (and, for open_clip names, download) a model."""
+    from engine.model import load_model as _load
+
+    return _load(spec, device=device)
+
+
+def library_model_spec(db: Path | None) -> str | None:
+    """The spec the library was indexed with (store meta "model_spec"), or None for a new library."""
+    from engine.store import LibraryStore
+
+    path = config.db_path(db)
+    if not path.exists():
+        return None
+    with LibraryStore.open(path) as store:
+        return store.get_meta("model_spec")

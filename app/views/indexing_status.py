@@ -1,0 +1,106 @@
+"""The indexing strip: progress bar with videos done/total, throughput, ETA, current file, pause/resume."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+
+from app.formatting import format_eta
+from app.icons import icon
+from engine.indexing.progress import IndexProgress, Phase
+
+
+def progress_text(p: IndexProgress) -> str:
+    """One line for the strip: "Indexing 3 of 10 videos · 42 frames/s · about 2 min left"."""
+    if p.phase == Phase.SCANNING:
+        return "Looking for new and changed videos\u2026"
+    if p.phase == Phase.PAUSED:
+        return (
+            f"Paused at {p.videos_done} of {p.videos_total} videos" if p.videos_total else "Indexing paused"
+        )
+    if p.phase == Phase.DONE:
+        failed = f", {p.videos_failed} failed" if p.videos_failed else ""
+        return f"Indexed {p.videos_done} of {p.videos_total} videos{failed}"
+    if p.phase == Phase.CANCELLED:
+        return "Indexing stopped"
+    parts = [f"Indexing {p.videos_done} of {p.videos_total} videos"]
+    if p.frames_per_s > 0:
+        parts.append(f"{p.frames_per_s:.0f} frames/s")
+    if p.video_s_per_s > 0:
+        parts.append(f"{p.video_s_per_s:.1f}\u00d7 real time")
+    eta = format_eta(p.eta_s)
+    if eta:
+        parts.append(eta)
+    return " \u00b7 ".join(parts)
+
+
+class IndexingStatus(QWidget):
+    """Shows the latest IndexProgress; hidden while idle."""
+
+    pause_requested = Signal()
+    resume_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("indexingStatus")
+        self.bar = QProgressBar(self)
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("%v / %m")
+        self.bar.setFixedWidth(160)
+        self.bar.setAccessibleName("Indexing progress")
+        self.label = QLabel("", self)
+        self.file_label = QLabel("", self)
+        self.file_label.setObjectName("muted")
+        self.pause_button = QToolButton(self)
+        self.pause_button.setAccessibleName("Pause indexing")
+        self.pause_button.clicked.connect(self._toggle)
+        self.paused = False
+        self._set_paused(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 12, 4)
+        layout.setSpacing(8)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+        layout.addWidget(self.file_label, 1)
+        layout.addWidget(self.pause_button)
+        self.last: IndexProgress | None = None
+
+    def show_progress(self, p: IndexProgress) -> None:
+        """Reflect one progress event."""
+        self.last = p
+        if p.phase == Phase.PAUSED:
+            self._set_paused(True)
+        elif p.phase in (Phase.INDEXING, Phase.SCANNING):
+            self._set_paused(False)
+        if p.videos_total > 0:
+            self.bar.setRange(0, p.videos_total)
+            self.bar.setValue(min(p.videos_done, p.videos_total))
+        elif p.phase == Phase.SCANNING:
+            self.bar.setRange(0, 0)  # busy indicator while counting
+        self.label.setText(progress_text(p))
+        self.file_label.setText(PurePath(p.current_file).name if p.current_file else p.message)
+        self.file_label.setToolTip(p.current_file or p.message)
+        if p.phase != Phase.PAUSED or p.videos_total:
+            self.setVisible(True)
+
+    def set_busy(self, busy: bool) -> None:
+        """Show while a run or watcher pass is working; a finished run leaves its summary visible."""
+        self.pause_button.setEnabled(busy)
+        if busy:
+            self.setVisible(True)
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.pause_button.setIcon(icon("play" if paused else "pause"))
+        self.pause_button.setToolTip("Resume indexing" if paused else "Pause indexing")
+        self.pause_button.setAccessibleName(self.pause_button.toolTip())
+
+    def _toggle(self) -> None:
+        if self.paused:
+            self._set_paused(False)
+            self.resume_requested.emit()
+        else:
+            self._set_paused(True)
+            self.pause_requested.emit()

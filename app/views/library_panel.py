@@ -1,0 +1,135 @@
+"""The library panel: folders with counts and state; add, remove, exclude patterns; failed files and retry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.icons import icon
+from app.library_snapshot import FolderSummary, LibrarySnapshot
+from app.models.library_model import Column, LibraryModel
+
+
+def _tool(parent: QWidget, icon_name: str, text: str, tip: str) -> QToolButton:
+    button = QToolButton(parent)
+    button.setIcon(icon(icon_name))
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAccessibleName(text)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    return button
+
+
+class LibraryPanel(QWidget):
+    """Folders table above a list of failed files."""
+
+    add_requested = Signal()
+    remove_requested = Signal(object)  # FolderSummary
+    excludes_requested = Signal(object)  # FolderSummary
+    retry_requested = Signal()
+
+    def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("libraryPanel")
+        self.model = model
+        heading = QLabel("Library", self)
+        heading.setObjectName("heading")
+        self.table = QTableView(self)
+        self.table.setModel(model)
+        self.table.setAccessibleName("Library folders")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(Column.FOLDER, QHeaderView.ResizeMode.Stretch)
+        for col in (Column.INDEXED, Column.PENDING, Column.FAILED, Column.STATE):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+
+        self.add_button = _tool(
+            self, "folder-add", "Add\u2026", "Add a folder of videos (or drop one on the window)"
+        )
+        self.remove_button = _tool(self, "folder-remove", "Remove", "Remove the folder from the library")
+        self.excludes_button = _tool(self, "filter", "Exclude\u2026", "Patterns of files to leave out")
+        self.add_button.clicked.connect(self.add_requested.emit)
+        self.remove_button.clicked.connect(lambda: self._emit_selected(self.remove_requested))
+        self.excludes_button.clicked.connect(lambda: self._emit_selected(self.excludes_requested))
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        for b in (self.add_button, self.remove_button, self.excludes_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+
+        self.failures_label = QLabel("No failed files", self)
+        self.failures_label.setObjectName("muted")
+        self.failures = QTreeWidget(self)
+        self.failures.setAccessibleName("Failed files")
+        self.failures.setHeaderLabels(["File", "Reason"])
+        self.failures.setRootIsDecorated(False)
+        self.failures.setUniformRowHeights(True)
+        self.failures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.failures.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.retry_button = _tool(self, "retry", "Retry failed", "Try the failed files again")
+        self.retry_button.clicked.connect(self.retry_requested.emit)
+        fail_row = QHBoxLayout()
+        fail_row.addWidget(self.failures_label, 1)
+        fail_row.addWidget(self.retry_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        layout.addWidget(heading)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 3)
+        layout.addLayout(fail_row)
+        layout.addWidget(self.failures, 2)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        model.modelReset.connect(self._update_buttons)
+        self.show_snapshot(LibrarySnapshot(exists=False))
+
+    def selected_folder(self) -> FolderSummary | None:
+        """The folder whose row is selected."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.folder(rows[0].row()) if rows else None
+
+    def show_snapshot(self, snapshot: LibrarySnapshot) -> None:
+        """Show a fresh read of the library, keeping the selected folder selected."""
+        keep = self.selected_folder()
+        self.model.set_folders(snapshot.folders)
+        if keep is not None:
+            for row, f in enumerate(self.model.folders()):
+                if f.folder_id == keep.folder_id:
+                    self.table.selectRow(row)
+        self.failures.clear()
+        for path, reason in snapshot.failures:
+            item = QTreeWidgetItem([path, reason])
+            item.setToolTip(0, path)
+            item.setToolTip(1, reason)
+            self.failures.addTopLevelItem(item)
+        n = len(snapshot.failures)
+        self.failures_label.setText(f"{n} failed file{'s' if n != 1 else ''}" if n else "No failed files")
+        self.retry_button.setEnabled(n > 0)
+        self._update_buttons()
+
+    def _emit_selected(self, signal: Signal) -> None:  # type: ignore[type-arg]
+        folder = self.selected_folder()
+        if folder is not None:
+            signal.emit(folder)  # type: ignore[attr-defined]
+
+    def _update_buttons(self, *_args: object) -> None:
+        has = self.selected_folder() is not None
+        self.remove_button.setEnabled(has)
+        self.excludes_button.setEnabled(has)

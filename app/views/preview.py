@@ -1,0 +1,221 @@
+"""The preview pane: an embedded player from the clip start, the clip range on a timeline, a poster."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePath
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.formatting import format_range, format_time
+from app.icons import icon
+from app.models.results_model import ResultItem
+from app.views.timeline import ClipTimeline
+
+log = logging.getLogger(__name__)
+
+
+def multimedia_available() -> bool:
+    """True when QtMultimedia loads here (it needs the system's audio libraries)."""
+    try:
+        from PySide6 import QtMultimedia, QtMultimediaWidgets  # noqa: F401
+    except ImportError as exc:
+        log.warning("video playback unavailable: %s", exc)
+        return False
+    return True
+
+
+class PosterLabel(QLabel):
+    """Shows a frame scaled to fit, keeping its aspect, sharp at any device pixel ratio."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image = QImage()
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(160, 90)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: QImage) -> None:
+        """Show `image` (a null image clears)."""
+        self._image = image
+        self._rescale()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._image.isNull():
+            self.clear()
+            return
+        dpr = self.devicePixelRatioF()
+        target = QSize(round(self.width() * dpr), round(self.height() * dpr))
+        pix = QPixmap.fromImage(
+            self._image.scaled(
+                target, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
+        pix.setDevicePixelRatio(dpr)
+        self.setPixmap(pix)
+
+
+class PreviewPane(QWidget):
+    """Plays the selected moment from its start; double-click or "Open in player" hands it to the system."""
+
+    open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("previewPane")
+        self.item: ResultItem | None = None
+        self.title = QLabel("Select a result to preview it", self)
+        self.title.setObjectName("previewTitle")
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel("", self)
+        self.subtitle.setObjectName("muted")
+        self.poster = PosterLabel(self)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.poster)
+        self.timeline = ClipTimeline(self)
+        self.play_button = QPushButton(icon("play"), "Play", self)
+        self.open_button = QPushButton(icon("open-external"), "Open in player", self)
+        self.open_button.setToolTip("Open in the system player at the clip's start (Enter)")
+        self.play_button.setEnabled(False)
+        self.open_button.setEnabled(False)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.open_button.clicked.connect(self.open_requested.emit)
+        self.timeline.seek_requested.connect(self.seek)
+
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addWidget(self.play_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(8)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.timeline)
+        layout.addLayout(buttons)
+
+        self.player: Any = None
+        self.video_widget: Any = None
+        self._pending_seek_ms: int | None = None
+        if playback and multimedia_available():
+            self._setup_player()
+
+    @property
+    def has_player(self) -> bool:
+        """True when an embedded QMediaPlayer plays previews."""
+        return self.player is not None
+
+    def _setup_player(self) -> None:
+        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        from PySide6.QtMultimediaWidgets import QVideoWidget
+
+        self.player = QMediaPlayer(self)
+        self.audio = QAudioOutput(self)
+        self.player.setAudioOutput(self.audio)
+        self.video_widget = QVideoWidget(self)
+        self.video_widget.setMinimumSize(160, 90)
+        self.video_widget.mouseDoubleClickEvent = lambda _e: self.open_requested.emit()
+        self.stack.addWidget(self.video_widget)
+        self.player.setVideoOutput(self.video_widget)
+        self.player.positionChanged.connect(lambda ms: self.timeline.set_position(ms / 1000.0))
+        self.player.mediaStatusChanged.connect(self._media_status)
+        self.player.playbackStateChanged.connect(self._playback_state)
+        self.player.errorOccurred.connect(self._player_error)
+
+    def show_item(self, item: ResultItem | None, *, autoplay: bool = True) -> None:
+        """Preview a result (None clears the pane)."""
+        self.item = item
+        if self.player is not None:
+            self.player.stop()
+        if item is None:
+            self.title.setText("Select a result to preview it")
+            self.subtitle.setText("")
+            self.poster.set_image(QImage())
+            self.timeline.set_clip(0.0, 0.0, 0.0)
+            self.play_button.setEnabled(False)
+            self.open_button.setEnabled(False)
+            self.stack.setCurrentWidget(self.poster)
+            return
+        r = item.result
+        self.title.setText(PurePath(r.path).name)
+        self.subtitle.setText(
+            f"{format_range(r.start, r.end)} of {format_time(r.duration)} \u00b7 {PurePath(r.path).parent}"
+        )
+        top = r.top_frame
+        poster = QImage()
+        if top is not None and r.frames:
+            idx = r.frames.index(top)
+            poster = item.thumbs[idx] if idx < len(item.thumbs) else QImage()
+        self.poster.set_image(poster)
+        self.stack.setCurrentWidget(self.poster)
+        self.timeline.set_clip(r.duration, r.start, r.end)
+        self.open_button.setEnabled(True)
+        self.play_button.setEnabled(self.player is not None)
+        if self.player is not None:
+            self._pending_seek_ms = int(r.start * 1000)
+            self.player.setSource(QUrl.fromLocalFile(r.path))
+            if autoplay:
+                self.player.play()
+
+    def toggle_play(self) -> None:
+        """Play or pause the preview."""
+        if self.player is None or self.item is None:
+            return
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
+            self.player.pause()
+        else:
+            self.player.play()
+
+    def seek(self, seconds: float) -> None:
+        """Jump the preview to `seconds`."""
+        self.timeline.set_position(seconds)
+        if self.player is not None:
+            self.player.setPosition(int(seconds * 1000))
+
+    def stop(self) -> None:
+        """Stop playback (the window is closing)."""
+        if self.player is not None:
+            self.player.stop()
+            self.player.setSource(QUrl())
+
+    def _media_status(self, status: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia):
+            if self._pending_seek_ms is not None:
+                self.player.setPosition(self._pending_seek_ms)
+                self._pending_seek_ms = None
+            self.stack.setCurrentWidget(self.video_widget)
+
+    def _playback_state(self, state: Any) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        playing = state == QMediaPlayer.PlaybackState.PlayingState
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(icon("pause" if playing else "play"))
+
+    def _player_error(self, _error: Any, message: str) -> None:
+        log.warning("preview playback failed: %s", message)
+        self.stack.setCurrentWidget(self.poster)
+        self.subtitle.setText(
+            f"Preview cannot play this file ({message}); Enter opens it in the system player."
+        )

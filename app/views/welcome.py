@@ -1,0 +1,62 @@
+"""The first-run page: the two steps (add a folder, search) and the model's download state."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.icons import icon, render_icon
+
+
+class WelcomePage(QWidget):
+    """Shown while the library has no folders."""
+
+    add_folder_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        logo = QLabel(self)
+        dpr = self.devicePixelRatioF()
+        pix = QPixmap.fromImage(render_icon("glimpse", round(72 * dpr)))
+        pix.setDevicePixelRatio(dpr)
+        logo.setPixmap(pix)
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Welcome to Glimpse", self)
+        title.setObjectName("welcomeTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.step1 = QLabel(
+            "<b>1. Add a folder of videos.</b> Glimpse watches it and indexes every few seconds of "
+            "every video, on this computer.",
+            self,
+        )
+        self.step2 = QLabel(
+            "<b>2. Search in plain words</b> \u2014 \u201ca dog catching a frisbee\u201d \u2014 or drop an "
+            "image on the window. Results are moments you can play at once.",
+            self,
+        )
+        for step in (self.step1, self.step2):
+            step.setWordWrap(True)
+            step.setMaximumWidth(520)
+            step.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.add_button = QPushButton(icon("folder-add"), "Add a folder\u2026", self)
+        self.add_button.setObjectName("primaryButton")
+        self.add_button.setDefault(True)
+        self.add_button.clicked.connect(self.add_folder_requested.emit)
+        hint = QLabel("You can also drop a folder anywhere on this window.", self)
+        hint.setObjectName("muted")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(14)
+        layout.addStretch(2)
+        layout.addWidget(logo)
+        layout.addWidget(title)
+        layout.addSpacing(8)
+        layout.addWidget(self.step1, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.step2, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(8)
+        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(hint)
+        layout.addStretch(3)
