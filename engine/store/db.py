@@ -9,9 +9,10 @@ extensions, so the vector table works on every Python the app runs on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import apsw
 import sqlite_vec
@@ -24,6 +25,17 @@ log = logging.getLogger(__name__)
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 
 Connection = apsw.Connection
+
+
+def rows(conn: Connection, sql: str, params: Sequence[object] = ()) -> list[Any]:
+    """All result rows (typed loosely: SQLite values are checked where used)."""
+    return list(conn.execute(sql, tuple(params)).fetchall())
+
+
+def scalar(conn: Connection, sql: str, params: Sequence[object] = ()) -> Any:
+    """The first column of the first row, or None."""
+    found = conn.execute(sql, tuple(params)).fetchall()
+    return found[0][0] if found else None
 
 
 def translate_error(err: BaseException, path: Path | str) -> StoreError:
@@ -81,7 +93,7 @@ def connect(
             # Touch the file: random bytes fail here (NotADBError), not later in a random place.
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchall()
             if not readonly:
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchall()[0][0]
+                mode = scalar(conn, "PRAGMA journal_mode=WAL")
                 if str(mode).lower() != "wal":
                     log.warning("could not switch %s to WAL (journal_mode=%s)", path, mode)
                 # NORMAL in WAL keeps every commit atomic; only the last commits may be lost on power cut.

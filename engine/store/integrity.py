@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from engine.store import vec_table
-from engine.store.db import Connection
+from engine.store.db import Connection, scalar
 
 
 def _count(conn: Connection, sql: str) -> int:
-    return int(conn.execute(sql).fetchall()[0][0])
+    return int(scalar(conn, sql))
 
 
 def find_problems(conn: Connection) -> list[str]:

@@ -30,6 +30,8 @@ from engine.store.db import (
     Connection,
     connect,
     read_transaction,
+    rows,
+    scalar,
     sql_errors,
     write_transaction,
 )
@@ -188,7 +190,7 @@ class LibraryStore:
     def data_version(self) -> int:
         """Changes when another connection commits (PRAGMA data_version)."""
         with sql_errors(self._path):
-            return int(self._conn().execute("PRAGMA data_version").fetchall()[0][0])
+            return int(scalar(self._conn(), "PRAGMA data_version"))
 
     # --- meta -------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -283,16 +285,14 @@ class LibraryStore:
     def video(self, video_id: int) -> VideoRow | None:
         """One video by id."""
         with self._read() as c:
-            rows = c.execute(f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE id = ?", (video_id,)).fetchall()
-        return _video_row(rows[0]) if rows else None
+            found = rows(c, f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE id = ?", (video_id,))
+        return _video_row(found[0]) if found else None
 
     def video_by_path(self, path: str | os.PathLike[str]) -> VideoRow | None:
         """One video by its path (as stored), or None."""
         with self._read() as c:
-            rows = c.execute(
-                f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE path = ?", (os.fspath(path),)
-            ).fetchall()
-        return _video_row(rows[0]) if rows else None
+            found = rows(c, f"SELECT {_VIDEO_COLUMNS} FROM videos WHERE path = ?", (os.fspath(path),))
+        return _video_row(found[0]) if found else None
 
     def videos_by_hash(self, content_hash: str) -> list[VideoRow]:
         """Videos with this partial content hash (a moved or copied file)."""
@@ -312,15 +312,16 @@ class LibraryStore:
         Its old clips stay searchable until save_video replaces them.
         """
         with self._write() as c:
-            rows = c.execute(
+            video_id = scalar(
+                c,
                 "INSERT INTO videos(folder_id, path, size, mtime, content_hash, status) "
                 "VALUES (?, ?, ?, ?, ?, 'pending') ON CONFLICT(path) DO UPDATE SET "
                 "folder_id = excluded.folder_id, "
                 "size = excluded.size, mtime = excluded.mtime, content_hash = excluded.content_hash, "
                 "status = 'pending', error = NULL RETURNING id",
                 (folder_id, os.fspath(path), int(size), float(mtime), content_hash),
-            ).fetchall()
-        return int(rows[0][0])
+            )
+        return int(video_id)
 
     def save_video(
         self,
@@ -349,7 +350,7 @@ class LibraryStore:
         prepared = _prepare_clips(clips)
         dim = prepared[0][0].shape[0]
         with self._write() as c:
-            if not c.execute("SELECT 1 FROM videos WHERE id = ?", (video_id,)).fetchall():
+            if not rows(c, "SELECT 1 FROM videos WHERE id = ?", (video_id,)):
                 raise StoreError(f"Video {video_id} is not in the library.")
             self._ensure_model(c, fingerprint, dim)
             vec_table.delete_for_videos(c, [video_id])
@@ -422,11 +423,11 @@ class LibraryStore:
     def counts(self) -> LibraryCounts:
         """Videos by status, videos in offline folders, and clips."""
         with self._read() as c:
-            by_status = dict(c.execute("SELECT status, count(*) FROM videos GROUP BY status").fetchall())
-            offline = c.execute(
-                "SELECT count(*) FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.online = 0"
-            ).fetchall()[0][0]
-            clips = c.execute("SELECT count(*) FROM clips").fetchall()[0][0]
+            by_status = dict(rows(c, "SELECT status, count(*) FROM videos GROUP BY status"))
+            offline = scalar(
+                c, "SELECT count(*) FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.online = 0"
+            )
+            clips = scalar(c, "SELECT count(*) FROM clips")
         return LibraryCounts(
             indexed=int(by_status.get("indexed", 0)),
             failed=int(by_status.get("failed", 0)),

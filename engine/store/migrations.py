@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import SchemaTooNewError, StoreError
-from engine.store.db import Connection
+from engine.store.db import Connection, scalar
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def m001_initial(conn: Connection) -> None:
 
 def schema_version(conn: Connection) -> int:
     """The database's schema version (0 for a new file)."""
-    return int(conn.execute("PRAGMA user_version").fetchall()[0][0])
+    return int(scalar(conn, "PRAGMA user_version"))
 
 
 def latest_version() -> int:

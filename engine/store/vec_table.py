@@ -9,11 +9,11 @@ caller's transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from engine.store.db import Connection
+from engine.store.db import Connection, rows, scalar
 
 TABLE = "clip_vectors"
 #: sqlite-vec refuses KNN queries with k above this.
@@ -21,8 +21,8 @@ MAX_K = 4096
 
 
 def get_meta(conn: Connection, key: str) -> str | None:
-    rows = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchall()
-    return str(rows[0][0]) if rows else None
+    value = scalar(conn, "SELECT value FROM meta WHERE key = ?", (key,))
+    return None if value is None else str(value)
 
 
 def set_meta(conn: Connection, key: str, value: str) -> None:
@@ -33,8 +33,7 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
 
 
 def table_exists(conn: Connection) -> bool:
-    rows = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (TABLE,)).fetchall()
-    return bool(rows)
+    return bool(rows(conn, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (TABLE,)))
 
 
 def vector_dim(conn: Connection) -> int | None:
@@ -70,9 +69,8 @@ def as_blob(vector: np.ndarray, dim: int) -> bytes:
     return arr.tobytes()
 
 
-def insert(conn: Connection, rows: Iterable[tuple[int, bytes]]) -> None:
+def insert(conn: Connection, pairs: Sequence[tuple[int, bytes]]) -> None:
     """Insert (clip_id, blob) pairs and log them."""
-    pairs = list(rows)
     conn.executemany(f"INSERT INTO {TABLE}(clip_id, embedding) VALUES (?, ?)", pairs)
     conn.executemany("INSERT INTO vector_log(clip_id, added) VALUES (?, 1)", [(cid,) for cid, _ in pairs])
 
@@ -100,33 +98,36 @@ def knn(
     """Exact cosine KNN by sqlite-vec, optionally restricted to candidate clip ids; (clip_id, cosine)."""
     k = max(1, min(int(k), MAX_K))
     if candidates is None:
-        rows = conn.execute(
+        found = rows(
+            conn,
             f"SELECT clip_id, distance FROM {TABLE} WHERE embedding MATCH ? AND k = ? ORDER BY distance",
             (query, k),
-        ).fetchall()
+        )
     else:
         if not candidates:
             return []
-        rows = conn.execute(
+        found = rows(
+            conn,
             f"SELECT clip_id, distance FROM {TABLE} WHERE embedding MATCH ? AND k = ? "
             "AND clip_id IN (SELECT value FROM json_each(?)) ORDER BY distance",
             (query, k, json.dumps(list(candidates))),
-        ).fetchall()
-    return [(int(cid), 1.0 - float(dist)) for cid, dist in rows]
+        )
+    return [(int(cid), 1.0 - float(dist)) for cid, dist in found]
 
 
 def fetch(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
     """The stored float32 vectors of these clips (missing ids are absent)."""
     if not clip_ids:
         return {}
-    rows = conn.execute(
+    found = rows(
+        conn,
         f"SELECT clip_id, embedding FROM {TABLE} WHERE clip_id IN (SELECT value FROM json_each(?))",
         (json.dumps([int(c) for c in clip_ids]),),
-    ).fetchall()
-    return {int(cid): np.frombuffer(blob, dtype="<f4", count=dim) for cid, blob in rows}
+    )
+    return {int(cid): np.frombuffer(blob, dtype="<f4", count=dim) for cid, blob in found}
 
 
 def count(conn: Connection) -> int:
     if not table_exists(conn):
         return 0
-    return int(conn.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
+    return int(scalar(conn, f"SELECT count(*) FROM {TABLE}"))
