@@ -1,0 +1,450 @@
+"""LibraryWatcher: keeps a library's index in step with its folders while the app or `glimpse watch` runs.
+
+Observer threads only enqueue changes (engine.indexing.observers); one watch thread drains the inbox
+into the settler (engine.indexing.settle), and hands each settled batch to the indexer's
+`sync_paths`, which reconciles new, changed, moved and vanished files (a move keeps its vectors).
+A supervisor thread (engine.indexing.supervisor) keeps one observer per root alive, falls back to
+polling where events are unreliable and marks vanished roots offline. Every root is rescanned at
+start-up (for what changed while nothing ran) and every `rescan_interval_s` (for missed events).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine import config
+from engine.errors import DatabaseLockedError, GlimpseError
+from engine.indexing.inbox import Inbox, RequestKind
+from engine.indexing.progress import IndexProgress
+from engine.indexing.settle import DEFAULT_BURST_THRESHOLD, Batch, Settler
+from engine.indexing.supervisor import FolderInfo, LibraryAccess, RootState, Supervisor
+from engine.store import LibraryStore
+from engine.video import is_video_path
+
+if TYPE_CHECKING:
+    from engine.indexing import Indexer, IndexSummary
+    from engine.model import GlimpseModel
+
+log = logging.getLogger(__name__)
+
+#: A batch the indexer could not apply is retried this many times before it waits for the next rescan.
+MAX_ATTEMPTS = 3
+#: The watch loop wakes at least this often (seconds) to settle pending files.
+TICK_S = 0.25
+
+
+@dataclass
+class WatchStats:
+    """Counters since `start()`, for logs, the GUI and tests."""
+
+    events: int = 0  # changes received from observers
+    syncs: int = 0  # indexer calls made
+    folder_rescans: int = 0  # folders (roots included) reconciled as a whole
+    root_rescans: int = 0  # whole roots reconciled (start-up, periodic, after missed events)
+    bursts: int = 0  # folders whose burst of events collapsed into one rescan
+    indexed: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: int = 0
+    encoded_videos: int = 0  # videos the model actually encoded
+    handler_faults: int = 0
+    observer_restarts: int = 0
+    dropped_offline: int = 0  # pending changes forgotten because their root went offline
+    errors: int = 0  # indexer calls that failed
+
+
+class _StoreLibrary(LibraryAccess):
+    """The supervisor's view of the library, over the watcher's own store connection."""
+
+    def __init__(self, store: LibraryStore) -> None:
+        self.store = store
+
+    def folders(self) -> list[FolderInfo]:
+        return [FolderInfo(f.id, f.path) for f in self.store.list_folders()]
+
+    def video_count(self, folder_id: int) -> int:
+        return len(self.store.videos(folder_id=folder_id))
+
+    def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
+        self.store.set_folder_state(folder_id, online=online, polling=polling)
+
+
+class LibraryWatcher:
+    """Watch every library folder and index what changes, on background threads."""
+
+    def __init__(
+        self,
+        db_path: Path | None = None,
+        *,
+        model_spec: str | None = None,
+        device: str | None = None,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+        settle_s: float = 3.0,
+        rescan_interval_s: float = 3600.0,
+        poll_interval_s: float = 5.0,
+        health_interval_s: float = 2.0,
+        burst_threshold: int = DEFAULT_BURST_THRESHOLD,
+        force_polling: Iterable[str | os.PathLike[str]] = (),
+        model: GlimpseModel | None = None,
+    ) -> None:
+        """Set up a watcher (nothing runs until `start()`).
+
+        Args:
+            db_path: the library database; default config.db_path().
+            model_spec: the model to index with; default the library's own ("model_spec" meta).
+            device: torch device for the model ("cuda", "cpu", ...); default the best available.
+            on_progress: called (from the watch thread) with the indexer's progress events.
+            settle_s: how long a file's size and mtime must stay unchanged before it is indexed.
+            rescan_interval_s: how often every root is reconciled in full (missed events); 0 turns it off.
+            poll_interval_s: the snapshot interval for roots watched by polling.
+            health_interval_s: how often observers and roots are checked.
+            burst_threshold: this many events in one folder within `settle_s` become one folder rescan.
+            force_polling: roots to poll even where events would work.
+            model: an already loaded model to index with (skips loading `model_spec`).
+        """
+        self.db_path = config.db_path(db_path)
+        self.model_spec = model_spec
+        self.device = device
+        self.on_progress = on_progress
+        self.settle_s = settle_s
+        self.rescan_interval_s = rescan_interval_s
+        self.poll_interval_s = poll_interval_s
+        self.health_interval_s = health_interval_s
+        self.burst_threshold = burst_threshold
+        self.force_polling = [os.path.abspath(os.fspath(p)) for p in force_polling]
+        self.model = model
+        self._stats = WatchStats()
+        self._stats_lock = threading.Lock()
+        self._inbox = Inbox()
+        self._settler: Settler | None = None
+        self._supervisor: Supervisor | None = None
+        self._store: LibraryStore | None = None
+        self._indexer: Indexer | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._paused = threading.Event()
+        self._idle = threading.Event()
+        self._last_error = ""
+        self._locked_tries = 0  # consecutive batches refused because the database was locked
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        """True between `start()` and `stop()` while the watch thread lives."""
+        return self._thread is not None and self._thread.is_alive() and not self._stopping.is_set()
+
+    def start(self) -> None:
+        """Open the library, start observing every folder and the watch thread; returns at once.
+
+        Raises:
+            StoreError: the library database cannot be opened (with a sentence).
+            ModelError: the model cannot be loaded.
+        """
+        if self.is_running:
+            return
+        from engine.indexing import Indexer  # here: engine.indexing imports this module's siblings
+
+        self._stopping.clear()
+        self._idle.clear()
+        self._store = LibraryStore.open(self.db_path)
+        try:
+            self._indexer = Indexer(
+                self.db_path,
+                model_spec=self.model_spec,
+                device=self.device,
+                on_progress=self._progress,
+                model=self.model,
+            )
+            self._settler = Settler(
+                self.settle_s, is_relevant=is_video_path, burst_threshold=self.burst_threshold
+            )
+            self._supervisor = Supervisor(
+                _StoreLibrary(self._store),
+                self._inbox,
+                poll_interval_s=self.poll_interval_s,
+                health_interval_s=self.health_interval_s,
+                force_polling=self.force_polling,
+                on_fault=self._count_fault,
+            )
+            self._supervisor.start()
+        except BaseException:
+            self._store.close()
+            self._store = None
+            raise
+        self._thread = threading.Thread(target=self._run, name="glimpse-watch", daemon=True)
+        self._thread.start()
+        log.info("watching %d folder(s) of %s", len(self._supervisor.status()), self.db_path)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop watching; the video being indexed is committed whole or not at all.
+
+        Args:
+            timeout: seconds to wait for the video in progress before giving up on it (its
+                transaction then never commits, so nothing half-written remains).
+        """
+        if self._thread is None:
+            return
+        deadline = time.monotonic() + timeout
+        self._stopping.set()
+        if self._indexer is not None:
+            self._indexer.cancel()
+        self._inbox.wake()
+        if self._supervisor is not None:
+            self._supervisor.stop(timeout=max(0.1, min(5.0, deadline - time.monotonic())))
+        # cancel() again while waiting: a run that was just starting may have reset the request.
+        while self._thread.is_alive() and time.monotonic() < deadline:
+            if self._indexer is not None:
+                self._indexer.cancel()
+            self._thread.join(min(0.2, max(0.01, deadline - time.monotonic())))
+        if self._thread.is_alive():
+            log.warning("the video in progress did not finish within %.0f s; it is left unindexed", timeout)
+        else:
+            self._close_store()
+        self._thread = None
+        log.info("stopped watching")
+
+    def pause(self) -> None:
+        """Hold indexing (changes keep being collected); thread-safe."""
+        self._paused.set()
+        if self._indexer is not None:
+            self._indexer.pause()
+
+    def resume(self) -> None:
+        """Carry on after `pause()`; thread-safe."""
+        self._paused.clear()
+        if self._indexer is not None:
+            self._indexer.resume()
+        self._inbox.wake()
+
+    @property
+    def is_paused(self) -> bool:
+        return self._paused.is_set()
+
+    # --- queries ---------------------------------------------------------------------------------
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Per root path: {"state": "watching"|"polling"|"offline", "reason", "last_scan" (epoch s)}."""
+        if self._supervisor is None:
+            return {}
+        return {path: s.as_dict() for path, s in self._supervisor.status().items()}
+
+    def stats(self) -> WatchStats:
+        """A copy of the counters."""
+        with self._stats_lock:
+            stats = WatchStats(**asdict(self._stats))
+        if self._supervisor is not None:
+            stats.observer_restarts = sum(s.restarts for s in self._supervisor.status().values())
+        return stats
+
+    @property
+    def last_error(self) -> str:
+        """The last indexing error, one sentence ("" when none)."""
+        return self._last_error
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until nothing is queued, pending or being indexed; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._inbox.wake()
+            self._idle.clear()
+            if self._idle.wait(min(1.0, max(0.0, deadline - time.monotonic()))) and self._quiet():
+                return True
+        return False
+
+    def rescan(self, root: str | os.PathLike[str] | None = None) -> None:
+        """Ask for a full reconcile of one root (or all of them) once it settles."""
+        roots = [os.path.abspath(os.fspath(root))] if root is not None else list(self.status())
+        for path in roots:
+            self._inbox.request(RequestKind.RESCAN, path, "asked")
+
+    # --- the watch thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        next_full = time.monotonic() + self.rescan_interval_s if self.rescan_interval_s > 0 else None
+        while not self._stopping.is_set():
+            settler = self._settler
+            assert settler is not None
+            due = settler.next_due()
+            self._inbox.wait(TICK_S if due is None else min(TICK_S, max(0.02, due)))
+            if self._stopping.is_set():
+                break
+            try:
+                self._take_inbox()
+                if next_full is not None and time.monotonic() >= next_full:
+                    next_full = time.monotonic() + self.rescan_interval_s
+                    log.info("periodic rescan of every folder")
+                    self.rescan()
+                    continue
+                if not self._paused.is_set():
+                    batch = settler.take_ready()
+                    if batch:
+                        self._apply(batch)
+            except Exception:  # the loop must outlive any one bad batch
+                log.exception("watch loop error")
+                with self._stats_lock:
+                    self._stats.errors += 1
+            if self._quiet():
+                self._idle.set()
+
+    def _quiet(self) -> bool:
+        settler = self._settler
+        return len(self._inbox) == 0 and (settler is None or len(settler) == 0)
+
+    def _take_inbox(self) -> None:
+        settler, supervisor = self._settler, self._supervisor
+        assert settler is not None and supervisor is not None
+        drained = self._inbox.drain()
+        if drained.changes:
+            with self._stats_lock:
+                self._stats.events += len(drained.changes)
+        for change in drained.changes:
+            settler.add(change)
+        for root in drained.overflowed_roots:
+            log.warning("too many changes at once under %s: rescanning it", root)
+            settler.add_folder(root)
+        for request in drained.requests:
+            if request.kind == RequestKind.RESCAN:
+                log.info("rescan of %s queued (%s)", request.root, request.reason)
+                settler.add_folder(request.root)
+            elif request.kind == RequestKind.OFFLINE:
+                dropped = settler.drop_under(request.root)
+                if dropped:
+                    with self._stats_lock:
+                        self._stats.dropped_offline += dropped
+        with self._stats_lock:
+            self._stats.bursts = settler.bursts
+
+    def _apply(self, batch: Batch) -> None:
+        """Hand one settled batch to the indexer, leaving out roots that are offline."""
+        supervisor = self._supervisor
+        assert supervisor is not None and self._indexer is not None
+        paths, roots_scanned = self._online_paths(batch, supervisor)
+        if not paths:
+            return
+        log.info("syncing %d path(s): %s", len(paths), _preview(paths))
+        try:
+            summary = self._indexer.sync_paths([Path(p) for p in paths])
+        except DatabaseLockedError as exc:
+            self._retry(batch, exc)
+            return
+        except GlimpseError as exc:
+            self._record_error(exc)
+            return
+        except Exception as exc:  # a bug in one batch must not end the watch
+            log.exception("indexing %s failed", _preview(paths))
+            self._record_error(exc)
+            return
+        self._locked_tries = 0
+        self._count(summary, batch, paths, roots_scanned)
+        if summary.offline_roots:
+            supervisor.wake()
+        now = time.time()
+        for root in roots_scanned:
+            if root not in summary.offline_roots:
+                supervisor.mark_scanned(root, now)
+
+    def _online_paths(self, batch: Batch, supervisor: Supervisor) -> tuple[list[str], list[str]]:
+        paths: list[str] = []
+        roots_scanned: list[str] = []
+        dropped = 0
+        for path in batch.paths:
+            root = supervisor.root_of(path)
+            if root is None or not supervisor.is_online(root) or not self._root_there(root):
+                dropped += 1
+                continue
+            paths.append(path)
+            if path == root:
+                roots_scanned.append(root)
+        if dropped:
+            log.info("left out %d change(s) under missing or offline folders", dropped)
+            supervisor.wake()
+            with self._stats_lock:
+                self._stats.dropped_offline += dropped
+        return paths, roots_scanned
+
+    def _root_there(self, root: str) -> bool:
+        # Checked again right before indexing: a drive unplugged since the event must not wipe its index.
+        folder = self._supervisor.status().get(root) if self._supervisor else None
+        return (
+            folder is not None
+            and self._supervisor is not None
+            and self._supervisor.root_present(root, folder.folder_id)
+        )
+
+    def _retry(self, batch: Batch, exc: Exception) -> None:
+        self._locked_tries += 1
+        if self._locked_tries >= MAX_ATTEMPTS or self._settler is None:
+            self._locked_tries = 0
+            self._record_error(exc)  # left for the next rescan
+            return
+        log.warning("%s; trying again shortly", exc)
+        self._settler.requeue(batch)
+
+    def _record_error(self, exc: Exception) -> None:
+        self._last_error = str(exc) if isinstance(exc, GlimpseError) else f"Indexing failed: {exc}"
+        log.error("%s", self._last_error)
+        with self._stats_lock:
+            self._stats.errors += 1
+
+    def _count(self, summary: IndexSummary, batch: Batch, paths: list[str], roots: list[str]) -> None:
+        folders = [p for p in batch.folders if p in set(paths)]
+        with self._stats_lock:
+            s = self._stats
+            s.syncs += 1
+            s.folder_rescans += len(folders)
+            s.root_rescans += len(roots)
+            s.indexed += summary.indexed
+            s.moved += summary.moved
+            s.removed += summary.removed
+            s.failed += summary.failed
+            s.encoded_videos += summary.encoded_videos
+        log.info(
+            "synced: %d indexed, %d moved, %d removed, %d failed (%d encoded)%s",
+            summary.indexed,
+            summary.moved,
+            summary.removed,
+            summary.failed,
+            summary.encoded_videos,
+            " - cancelled" if summary.cancelled else "",
+        )
+
+    def _count_fault(self, root: str, exc: Exception) -> None:
+        with self._stats_lock:
+            self._stats.handler_faults += 1
+
+    def _progress(self, progress: IndexProgress) -> None:
+        if self.on_progress is None:
+            return
+        try:
+            self.on_progress(progress)
+        except Exception:  # a listener's bug must not stop indexing
+            log.exception("progress listener failed")
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _preview(paths: list[str], limit: int = 3) -> str:
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+def folder_states(store: LibraryStore) -> dict[str, str]:
+    """Each root's state as recorded by a running watcher (for `glimpse status` in another process)."""
+    out: dict[str, str] = {}
+    for folder in store.list_folders():
+        if not folder.online:
+            out[folder.path] = str(RootState.OFFLINE)
+        else:
+            out[folder.path] = str(RootState.POLLING if folder.polling else RootState.WATCHING)
+    return out
+
+
+__all__ = ["LibraryWatcher", "RootState", "WatchStats", "folder_states"]
