@@ -119,6 +119,8 @@ def iter_clips_in_process(
             return
         step = stats.frame_step or (1.0 / info.fps if info.fps else 0.0)
         end = stats.last_t + step
+        if trusted and abs(info.duration - end) <= max(TRUNCATION_SLACK_S, 0.02 * info.duration):
+            end = max(end, info.duration)  # the header's duration, where decoding agrees with it
         last = builder.finish(end, decode_warnings(info, trusted, stats, end))
         if last is None:
             raise CorruptVideoError(

@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing as mp
+import os
 import queue
 import threading
 import time
@@ -87,6 +88,10 @@ def _run_job(job: _Job, results: Any, cancel: Any, progress: Any) -> None:
 
 def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> None:
     """The worker process: run jobs until told to quit (None) or killed."""
+    # FFmpeg's and OpenCV's own chatter goes to stderr, not to logging; the typed errors carry the reasons.
+    # Set before the first VideoCapture (cv2 is imported lazily by the job), overridable from outside.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
     while True:
         job = requests.get()
         if job is None:

@@ -90,7 +90,7 @@ def header_info(cap: cv2.VideoCapture, path: str) -> tuple[VideoInfo, bool]:
     trusted = fps_ok and count_ok
     fps = fps if fps_ok else 0.0
     frame_count = int(count) if count_ok else 0
-    duration = frame_count / fps if trusted else 0.0
+    duration = round(frame_count / fps, 6) if trusted else 0.0
     info = VideoInfo(path, duration, fps, frame_count, width, height, rotation, codec_name(cap))
     return info, trusted
 
@@ -110,7 +110,7 @@ def check_size(width: int, height: int, path: str) -> None:
 
 def frame_time(cap: cv2.VideoCapture) -> float:
     """Presentation time in seconds of the frame the last grab() decoded."""
-    return cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+    return round(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, 6)
 
 
 def probe_in_process(path: str | os.PathLike[str]) -> VideoInfo:

@@ -41,7 +41,7 @@ class DecodeStats:
     retrieved: int = 0
     failed_retrieves: int = 0
     last_t: float = 0.0
-    frame_step: float = 0.0  # typical time between decoded frames
+    frame_step: float = 0.0  # time between the last two decoded frames
     notes: list[str] = field(default_factory=list)
 
 
@@ -85,18 +85,21 @@ def iter_decoded(
     Returns:
         An iterator of Decoded, in presentation order.
     """
-    half_frame = 0.5 / nominal_fps if nominal_fps > 0 else 0.0
+    nominal_step = 1.0 / nominal_fps if nominal_fps > 0 else 0.04
     interval = 1.0 / fps
-    samples = _Schedule(interval, half_frame)
-    checks = _Schedule(interval / max(1, checks_per_sample), half_frame)
+    samples = _Schedule(interval, 0.5 * nominal_step)
+    checks = _Schedule(interval / max(1, checks_per_sample), 0.5 * nominal_step)
     prev_t = -1.0
     while cap.grab():
         stats.grabbed += 1
         t = frame_time(cap)
         if not math.isfinite(t) or t <= prev_t:  # a missing or repeated timestamp: assume one frame on
-            t = prev_t + (2 * half_frame if half_frame else 0.04) if prev_t >= 0 else 0.0
-        if prev_t >= 0 and stats.frame_step == 0.0:
+            t = prev_t + nominal_step if prev_t >= 0 else 0.0
+        if prev_t >= 0:
+            # Within half a frame of a target counts as on it; the local frame step (variable frame
+            # rate) decides what half a frame is, so the frame nearest the target is the one kept.
             stats.frame_step = t - prev_t
+            samples.tolerance = checks.tolerance = 0.5 * min(stats.frame_step, nominal_step)
         prev_t = t
         stats.last_t = t
         if should_stop is not None and stats.grabbed % 8 == 0 and should_stop():
