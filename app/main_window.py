@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.results_split)
 
         self.library_panel = LibraryPanel(self.library_model, self)
+        self.library_panel.setVisible(False)  # until the first read shows there is a library
         self.main_split = QSplitter(Qt.Orientation.Horizontal, self)
         self.main_split.addWidget(self.library_panel)
         self.main_split.addWidget(self.stack)
@@ -224,6 +225,7 @@ class MainWindow(QMainWindow):
         self.snapshot_loaded = True
         self.library_panel.show_snapshot(snapshot)
         self.stack.setCurrentIndex(Page.WELCOME if snapshot.is_empty else Page.RESULTS)
+        self.library_panel.setVisible(not snapshot.is_empty)  # the welcome page stands alone
         if not self._started:
             self._started = True
             if not snapshot.is_empty:
@@ -265,6 +267,7 @@ class MainWindow(QMainWindow):
         self._started = True
         self.refresh_library()
         self.stack.setCurrentIndex(Page.RESULTS)
+        self.library_panel.setVisible(True)
         self.ensure_model()
         self.when_model_ready(lambda: self.indexing.index([stored]))
 

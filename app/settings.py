@@ -67,8 +67,12 @@ class AppSettings:
         defaults = cls()
         values: dict[str, object] = {}
         for f in fields(cls):
-            if f.name in raw and isinstance(raw[f.name], type(getattr(defaults, f.name))):
-                values[f.name] = raw[f.name]
+            default = getattr(defaults, f.name)
+            value = raw.get(f.name)
+            if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)  # JSON written by hand: "2" for 2.0
+            if value is not None and type(value) is type(default):
+                values[f.name] = value
         settings = cls(**values)  # type: ignore[arg-type]
         if settings.device not in DEVICES:
             settings.device = "auto"

@@ -41,6 +41,19 @@ def card_height(base: QFont, zero_shot: bool) -> int:
     return h + 2 * MARGIN
 
 
+def filmstrip_top(card: QRect, base: QFont) -> int:
+    """The y coordinate where a card's filmstrip starts (below the two text lines)."""
+    title, small = _fonts(base)
+    return (
+        card.top() + PAD + QFontMetrics(title).height() + LINE_GAP + QFontMetrics(small).height() + LINE_GAP
+    )
+
+
+def card_rect(option_rect: QRect) -> QRect:
+    """The card inside a row's rectangle (margins between cards)."""
+    return option_rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
+
+
 def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> list[QRect]:
     """Where each frame goes: thumbnails keep their aspect and shrink together to fit the card's width."""
     widths = []
@@ -74,7 +87,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         pal = option.palette
-        card = option.rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
+        card = card_rect(option.rect)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
         self._paint_frame(painter, pal, card, selected, focused)
@@ -128,6 +141,7 @@ class ResultDelegate(QStyledItemDelegate):
         thumbs: list[QImage] = index.data(ResultRole.THUMBS) or []
         highlights: list[FrameHighlight] = index.data(ResultRole.HIGHLIGHTS) or []
         zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
+        y = filmstrip_top(card, option.font)
         rects = filmstrip_rects(card, y, thumbs, len(highlights))
         for i, (rect, hl) in enumerate(zip(rects, highlights, strict=True)):
             img = thumbs[i] if i < len(thumbs) else QImage()

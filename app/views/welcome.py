@@ -38,7 +38,7 @@ class WelcomePage(QWidget):
         )
         for step in (self.step1, self.step2):
             step.setWordWrap(True)
-            step.setMaximumWidth(520)
+            step.setFixedWidth(480)
             step.setAlignment(Qt.AlignmentFlag.AlignLeft)
         self.add_button = QPushButton(icon("folder-add"), "Add a folder\u2026", self)
         self.add_button.setObjectName("primaryButton")

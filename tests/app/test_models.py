@@ -1,0 +1,103 @@
+"""The Qt models without widgets: roles, highlight strengths, library counts and states."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.library_snapshot import FolderState, FolderSummary
+from app.models.library_model import FOLDER_ROLE, STATE_ROLE, Column, LibraryModel
+from app.models.results_model import ResultItem, ResultRole, ResultsModel, frame_highlights, top_clip_id
+from app.operations import decode_thumbs
+
+
+def test_results_model_roles(qapp, result_factory):
+    r = result_factory([0.1, 0.6, 0.3], path="/videos/trip/beach.mp4", start=83, end=95, score=0.4321)
+    model = ResultsModel()
+    model.set_items([ResultItem(r, decode_thumbs([f.thumb for f in r.frames]))])
+    assert model.rowCount() == 1
+    idx = model.index(0, 0)
+    assert idx.data(ResultRole.TITLE) == "beach.mp4"
+    assert idx.data(ResultRole.FOLDER) == "/videos/trip"
+    assert idx.data(ResultRole.RANGE_TEXT) == "01:23\u201301:35"
+    assert idx.data(ResultRole.SCORE) == pytest.approx(0.4321)
+    assert idx.data(ResultRole.RESULT) is r
+    assert [img.width() for img in idx.data(ResultRole.THUMBS)] == [96, 96, 96]
+    assert idx.data(ResultRole.ZERO_SHOT) is False
+    assert idx.data(ResultRole.TOP_CLIP_ID) == 7
+    assert "beach.mp4" in idx.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert b"range_text" in model.roleNames().values()
+    model.clear()
+    assert model.rowCount() == 0
+
+
+def test_highlights_follow_weights():
+    from engine.results import ResultFrame
+
+    frames = [ResultFrame(t=i, weight=w) for i, w in enumerate([0.1, 0.5, 0.2, 0.2])]
+    hl = frame_highlights(frames, zero_shot=False)
+    assert [h.top for h in hl] == [False, True, False, False]
+    assert [round(h.intensity, 2) for h in hl] == [0.2, 1.0, 0.4, 0.4]
+    assert [h.highlighted for h in hl] == [False, True, False, False]
+    shifted = frame_highlights(
+        [ResultFrame(t=i, weight=w) for i, w in enumerate([0.45, 0.05, 0.5, 0.0])], False
+    )
+    assert [h.top for h in shifted] == [False, False, True, False]
+    assert [h.highlighted for h in shifted] == [True, False, True, False]
+
+
+def test_zero_shot_weights_are_not_highlights():
+    from engine.results import ResultFrame
+
+    frames = [ResultFrame(t=i, weight=0.25) for i in range(4)]
+    hl = frame_highlights(frames, zero_shot=True)
+    assert not any(h.highlighted or h.top for h in hl)
+    assert frame_highlights([], zero_shot=False) == []
+
+
+def test_top_clip_id_falls_back_to_first_clip(result_factory):
+    r = result_factory([0.5, 0.5])
+    r.frames = [type(f)(t=f.t, weight=f.weight, thumb=f.thumb, clip_id=0) for f in r.frames]
+    r.clip_ids = [11, 12]
+    assert top_clip_id(r) == 11
+    r.frames, r.clip_ids = [], []
+    assert top_clip_id(r) is None
+
+
+def test_library_model_columns_and_states(qapp):
+    model = LibraryModel()
+    folders = [
+        FolderSummary(1, "/videos/a", indexed=5),
+        FolderSummary(2, "/videos/b", indexed=2, pending=3),
+        FolderSummary(3, "/videos/c", indexed=1, failed=2),
+        FolderSummary(4, "/media/usb", indexed=9, online=False),
+        FolderSummary(5, "/videos/nfs", indexed=1, polling=True, excludes=("*.tmp",)),
+    ]
+    model.set_folders(folders)
+    assert model.rowCount() == 5 and model.columnCount() == len(Column)
+    states = [model.index(r, Column.STATE).data(STATE_ROLE) for r in range(5)]
+    assert states == [
+        FolderState.INDEXED,
+        FolderState.PENDING,
+        FolderState.FAILED,
+        FolderState.OFFLINE,
+        FolderState.INDEXED,
+    ]
+    assert model.index(1, Column.PENDING).data() == 3
+    assert model.index(2, Column.FAILED).data() == 2
+    assert model.index(3, Column.STATE).data() == "offline"
+    assert model.index(4, Column.STATE).data() == "indexed (polling)"
+    assert "*.tmp" in model.index(4, Column.FOLDER).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 0).data(FOLDER_ROLE) is folders[0]
+    assert model.headerData(Column.FAILED, Qt.Orientation.Horizontal) == "Failed"
+
+
+def test_library_model_updates_counts_in_place(qtbot):
+    model = LibraryModel()
+    model.set_folders([FolderSummary(1, "/videos/a", pending=4)])
+    with qtbot.waitSignal(model.dataChanged, timeout=1000):
+        model.set_folders([FolderSummary(1, "/videos/a", indexed=4)])
+    assert model.index(0, Column.INDEXED).data() == 4
+    with qtbot.waitSignal(model.modelReset, timeout=1000):
+        model.set_folders([FolderSummary(1, "/videos/a"), FolderSummary(2, "/videos/b")])
+    assert model.rowCount() == 2

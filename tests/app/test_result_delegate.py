@@ -1,0 +1,111 @@
+"""The card delegate paints real pixels: outlines and the top badge follow AFA weights; zero-shot says so."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
+
+from app.models.results_model import ResultItem, ResultRole, ResultsModel
+from app.operations import decode_thumbs
+from app.views.result_delegate import (
+    LINE_GAP,
+    MARGIN,
+    PAD,
+    WEIGHT_BAR_H,
+    ResultDelegate,
+    card_height,
+    card_rect,
+    filmstrip_rects,
+    filmstrip_top,
+    paint_card,
+)
+
+WIDTH = 720
+
+
+def _render(result, palette: QPalette, scale: float = 1.0):
+    model = ResultsModel()
+    model.set_items([ResultItem(result, decode_thumbs([f.thumb for f in result.frames]))])
+    index = model.index(0, 0)
+    font = QFont(QGuiApplication.font())
+    image = paint_card(ResultDelegate(), index, WIDTH, palette, font, scale=scale)
+    height = card_height(font, result.zero_shot)
+    card = card_rect(QRect(0, 0, WIDTH, height))
+    rects = filmstrip_rects(
+        card, filmstrip_top(card, font), index.data(ResultRole.THUMBS), len(result.frames)
+    )
+    return image, rects
+
+
+def _palette() -> QPalette:
+    pal = QPalette(QGuiApplication.palette())
+    pal.setColor(QPalette.ColorRole.Highlight, QColor(255, 0, 0))  # a pure accent makes outlines easy to find
+    return pal
+
+
+def _redness(image: QImage, point: QPoint, scale: float = 1.0) -> int:
+    c = image.pixelColor(round(point.x() * scale), round(point.y() * scale))
+    return c.red() - (c.green() + c.blue()) // 2
+
+
+def test_outline_follows_the_top_weight(qapp, result_factory):
+    for weights in ([0.05, 0.8, 0.05, 0.1], [0.7, 0.1, 0.1, 0.1]):
+        result = result_factory(weights)
+        image, rects = _render(result, _palette())
+        top = max(range(len(weights)), key=weights.__getitem__)
+        for i, rect in enumerate(rects):
+            # The left edge at mid height: outline colour on highlighted frames, grey thumbnail elsewhere.
+            edge = QPoint(rect.left() + 1, rect.center().y())
+            if i == top:
+                assert _redness(image, edge) > 120, (weights, i)
+            else:
+                assert _redness(image, edge) < 40, (weights, i)
+        # Low-weight frames fade: the top frame's centre is brighter grey-on-base than a faded one.
+        low = min(range(len(weights)), key=weights.__getitem__)
+        top_c = image.pixelColor(rects[top].center())
+        low_c = image.pixelColor(rects[low].center())
+        assert abs(top_c.red() - 128) < abs(low_c.red() - 128)
+
+
+def test_top_badge_is_sharp_at_200_percent(qapp, result_factory):
+    result = result_factory([0.1, 0.1, 0.7, 0.1])
+    image, rects = _render(result, _palette(), scale=2.0)
+    assert image.width() == WIDTH * 2
+    badge = QPoint(rects[2].left() + 5, rects[2].top() + 5)
+    assert _redness(image, badge, scale=2.0) > 120
+    assert _redness(image, QPoint(rects[0].left() + 5, rects[0].top() + 5), scale=2.0) < 40
+
+
+def test_zero_shot_card_has_no_highlights_and_says_so(qapp, result_factory):
+    result = result_factory([0.25, 0.25, 0.25, 0.25], zero_shot=True)
+    image, rects = _render(result, _palette())
+    for rect in rects:
+        assert _redness(image, QPoint(rect.left() + 1, rect.center().y())) < 40
+        assert abs(image.pixelColor(rect.center()).red() - 128) < 12  # drawn at full strength
+    assert card_height(QGuiApplication.font(), True) > card_height(QGuiApplication.font(), False)
+    # The note line under the filmstrip has text pixels; a trained model's card has none there.
+    note_top = rects[0].bottom() + WEIGHT_BAR_H + 2 + LINE_GAP
+    assert _text_pixels(image, note_top, note_top + 12) > 20
+    trained, trained_rects = _render(result_factory([0.25, 0.25, 0.25, 0.25]), _palette())
+    assert _text_pixels(trained, note_top, min(trained.height() - 1, note_top + 12)) == 0
+
+
+def _text_pixels(image: QImage, y0: int, y1: int) -> int:
+    text = QGuiApplication.palette().color(QPalette.ColorRole.Text)
+    base = image.pixelColor(MARGIN + 3, y0)
+    count = 0
+    for y in range(y0, y1):
+        for x in range(MARGIN + PAD, WIDTH - MARGIN - PAD, 2):
+            c = image.pixelColor(x, y)
+            if abs(c.lightness() - base.lightness()) > 60 and abs(c.lightness() - text.lightness()) < 120:
+                count += 1
+    return count
+
+
+def test_filmstrip_shrinks_to_fit():
+    from PySide6.QtCore import QRect
+
+    rects = filmstrip_rects(QRect(0, 0, 300, 200), 10, [], 12)
+    assert len(rects) == 12
+    assert rects[-1].right() <= 300
+    assert all(r.width() > 0 for r in rects)
