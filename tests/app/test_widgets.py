@@ -1,0 +1,206 @@
+"""Widgets offscreen with qtbot: search, timeline, library, indexing strip, banner, settings, preview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QWidget
+
+from app.library_snapshot import FolderSummary, LibrarySnapshot
+from app.models.library_model import LibraryModel
+from app.models.results_model import ResultItem, ResultsModel
+from app.operations import decode_thumbs
+from app.settings import AppSettings
+from app.views.indexing_status import IndexingStatus, progress_text
+from app.views.library_panel import LibraryPanel
+from app.views.model_banner import BannerState, ModelBanner
+from app.views.preview import PreviewPane
+from app.views.results_view import ResultsView
+from app.views.search_bar import SearchBar
+from app.views.settings_dialog import ModelChoice, SettingsDialog
+from app.views.timeline import ClipTimeline
+from engine.indexing.progress import IndexProgress, Phase
+
+
+def test_search_bar_submits_on_enter_and_ignores_blank(qtbot):
+    bar = SearchBar()
+    qtbot.addWidget(bar)
+    seen: list[str] = []
+    bar.submitted.connect(seen.append)
+    qtbot.keyClicks(bar.field, "   ")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert seen == []
+    bar.field.clear()
+    qtbot.keyClicks(bar.field, "red car at night")
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert seen == ["red car at night"]
+    with qtbot.waitSignal(bar.field.move_to_results, timeout=1000):
+        qtbot.keyClick(bar.field, Qt.Key.Key_Down)
+
+
+def test_timeline_marks_the_clip_and_seeks(qtbot):
+    tl = ClipTimeline()
+    qtbot.addWidget(tl)
+    tl.resize(412, 22)
+    tl.set_clip(100.0, 25.0, 50.0)
+    assert tl.position == 25.0
+    assert tl.x_for(25.0) == 6 + 400 * 0.25
+    assert tl.x_for(200.0) == 406  # clamped to the end
+    with qtbot.waitSignal(tl.seek_requested, timeout=1000) as sig:
+        qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(206, 11))
+    assert abs(sig.args[0] - 50.0) < 0.5
+    tl.show()
+    image = tl.grab().toImage()
+    clip_x = round(tl.x_for(37.5))
+    outside_x = round(tl.x_for(80.0))
+    accent = tl.palette().color(tl.palette().ColorRole.Highlight)
+    assert image.pixelColor(clip_x, 11) == accent
+    assert image.pixelColor(outside_x, 11) != accent
+
+
+def test_library_panel_shows_folders_and_failures(qtbot):
+    panel = LibraryPanel(LibraryModel())
+    qtbot.addWidget(panel)
+    snapshot = LibrarySnapshot(
+        exists=True,
+        folders=[FolderSummary(1, "/videos/a", indexed=3, failed=1)],
+        failures=[("/videos/a/broken.mp4", "file is truncated or corrupt")],
+    )
+    panel.show_snapshot(snapshot)
+    assert panel.failures.topLevelItemCount() == 1
+    item = panel.failures.topLevelItem(0)
+    assert (item.text(0), item.text(1)) == ("/videos/a/broken.mp4", "file is truncated or corrupt")
+    assert panel.failures_label.text() == "1 failed file"
+    assert panel.retry_button.isEnabled()
+    assert not panel.remove_button.isEnabled()
+    panel.table.selectRow(0)
+    assert panel.remove_button.isEnabled()
+    with qtbot.waitSignal(panel.remove_requested, timeout=1000) as sig:
+        panel.remove_button.click()
+    assert sig.args[0].path == "/videos/a"
+    with qtbot.waitSignal(panel.retry_requested, timeout=1000):
+        panel.retry_button.click()
+    panel.show_snapshot(LibrarySnapshot(exists=True, folders=snapshot.folders))
+    assert not panel.retry_button.isEnabled() and panel.failures.topLevelItemCount() == 0
+
+
+def test_indexing_status_text_bar_and_pause(qtbot):
+    strip = IndexingStatus()
+    qtbot.addWidget(strip)
+    p = IndexProgress(
+        Phase.INDEXING,
+        videos_done=3,
+        videos_total=10,
+        frames_per_s=42.4,
+        eta_s=125,
+        current_file="/v/holiday.mp4",
+    )
+    strip.show_progress(p)
+    assert strip.bar.value() == 3 and strip.bar.maximum() == 10
+    assert strip.label.text() == "Indexing 3 of 10 videos \u00b7 42 frames/s \u00b7 about 2 min left"
+    assert strip.file_label.text() == "holiday.mp4"
+    strip.set_busy(True)
+    with qtbot.waitSignal(strip.pause_requested, timeout=1000):
+        strip.pause_button.click()
+    assert strip.paused
+    with qtbot.waitSignal(strip.resume_requested, timeout=1000):
+        strip.pause_button.click()
+    assert (
+        progress_text(IndexProgress(Phase.DONE, 10, 10, videos_failed=2))
+        == "Indexed 10 of 10 videos, 2 failed"
+    )
+
+
+def test_banner_states(qtbot):
+    host = QWidget()
+    qtbot.addWidget(host)
+    banner = ModelBanner(host)
+    host.show()
+    assert banner.state == BannerState.HIDDEN and not banner.isVisible()
+    banner.show_loading("ViT-B-32-quickgelu:openai")
+    assert banner.isVisible() and banner.busy.isVisible() and not banner.choose_button.isVisible()
+    banner.show_failed("The weights are not on this computer.")
+    assert banner.choose_button.isVisible() and not banner.busy.isVisible()
+    with qtbot.waitSignal(banner.choose_checkpoint, timeout=1000):
+        banner.choose_button.click()
+
+
+def test_settings_dialog_edits_a_copy(qtbot):
+    original = AppSettings(model_spec="tiny")
+    dialog = SettingsDialog(original, library_spec="tiny")
+    qtbot.addWidget(dialog)
+    assert dialog.model_combo.currentIndex() == ModelChoice.OTHER
+    dialog.model_combo.setCurrentIndex(ModelChoice.CHECKPOINT)
+    assert dialog.checkpoint_edit.isEnabled() and not dialog.other_edit.isEnabled()
+    dialog.checkpoint_edit.setText("/models/teachclip.bin")
+    dialog.device_combo.setCurrentText("cpu")
+    dialog.fps_spin.setValue(2.0)
+    dialog.clip_spin.setValue(8.0)
+    new = dialog.result_settings()
+    assert (new.model_spec, new.device, new.sample_fps, new.clip_seconds) == (
+        "/models/teachclip.bin",
+        "cpu",
+        2.0,
+        8.0,
+    )
+    assert new.max_frames == 16
+    assert original.model_spec == "tiny" and original.device == "auto"
+    dialog.model_combo.setCurrentIndex(ModelChoice.ZERO_SHOT)
+    assert dialog.model_spec() == "ViT-B-32-quickgelu:openai"
+
+
+def test_results_view_keys_and_menu(qtbot, result_factory):
+    model = ResultsModel()
+    items = [ResultItem(result_factory([0.2, 0.8], start=10.0 * i, end=10.0 * i + 5), []) for i in range(3)]
+    model.set_items(items)
+    view = ResultsView(model)
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.show()
+    rows: list[int] = []
+    view.current_result.connect(rows.append)
+    view.select_row(0)
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.currentIndex().row() == 1 and rows[-1] == 1
+    with qtbot.waitSignal(view.activated_result, timeout=1000) as sig:
+        qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert sig.args == [1]
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    with qtbot.waitSignal(view.back_to_search, timeout=1000):
+        qtbot.keyClick(view, Qt.Key.Key_Up)
+    menu = view.build_menu(2)
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == [
+        "Open in system player",
+        "Open containing folder",
+        "Copy path with timestamp",
+        "More like this",
+    ]
+    with qtbot.waitSignal(view.more_like_this_requested, timeout=1000) as sig:
+        menu.actions()[-1].trigger()
+    assert sig.args == [2]
+
+
+def test_preview_shows_the_top_frame_and_range(qtbot, result_factory):
+    pane = PreviewPane(playback=False)
+    qtbot.addWidget(pane)
+    r = result_factory([0.1, 0.9, 0.2], start=83.0, end=95.0)
+    pane.show_item(ResultItem(r, decode_thumbs([f.thumb for f in r.frames])))
+    assert pane.title.text() == "beach.mp4"
+    assert pane.subtitle.text().startswith("01:23\u201301:35 of 05:00")
+    assert (pane.timeline.clip_start, pane.timeline.clip_end, pane.timeline.duration) == (83.0, 95.0, 300.0)
+    assert pane.open_button.isEnabled() and not pane.has_player
+    assert not pane.poster._image.isNull()
+    pane.show_item(None)
+    assert not pane.open_button.isEnabled() and pane.poster._image.isNull()
+
+
+def test_every_icon_renders(qapp):
+    from app.icons import icon_names, render_icon
+
+    names = icon_names()
+    assert {"search", "folder-add", "pause", "play", "settings", "retry", "glimpse"} <= set(names)
+    for name in names:
+        img = render_icon(name, 32)
+        painted = sum(img.pixelColor(x, y).alpha() > 0 for x in range(32) for y in range(32))
+        assert painted > 20, name
