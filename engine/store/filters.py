@@ -60,3 +60,9 @@ def candidate_clips(conn: Connection, filters: SearchFilters) -> list[int]:
         f"SELECT c.id FROM clips c JOIN videos v ON v.id = c.video_id WHERE {where} ORDER BY c.id", params
     )
     return [int(r[0]) for r in rows]
+
+
+def candidate_videos(conn: Connection, filters: SearchFilters) -> list[int]:
+    """Ids of the indexed videos that pass the filters."""
+    where, params = where_clause(filters)
+    return [int(r[0]) for r in conn.execute(f"SELECT v.id FROM videos v WHERE {where}", params)]

@@ -36,6 +36,7 @@ from engine.store.db import (
     write_transaction,
 )
 from engine.store.integrity import find_problems
+from engine.store.knn import VectorSearch
 from engine.store.migrations import migrate, require_current
 from engine.store.rows import (
     ClipDetail,
@@ -46,7 +47,6 @@ from engine.store.rows import (
     VideoRow,
     VideoStatus,
 )
-from engine.store.vectors import VectorSearch
 
 log = logging.getLogger(__name__)
 

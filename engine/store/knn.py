@@ -1,0 +1,145 @@
+"""store.knn(): sqlite-vec's exact scan for small libraries, the in-memory int8 index for big ones.
+
+The index is derived data: it is built from SQLite inside one read transaction and follows the
+writer through `vector_log` (every vector insert/delete, in commit order). Each query first catches
+up (a cheap max(seq) lookup when nothing changed); a model change (vec_epoch) or a reader too far
+behind the log rebuilds it. Candidates from the int8 scan are re-ranked exactly with the float32
+vectors stored in SQLite, so returned scores are exact cosines.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.errors import QueryError
+from engine.results import SearchFilters
+from engine.store import filters as flt
+from engine.store import vec_table
+from engine.store.db import Connection, rows
+from engine.store.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from engine.store.library import LibraryStore
+
+log = logging.getLogger(__name__)
+
+#: Below this many clips sqlite-vec's exact scan is fast enough (about 35 ms at 50k x 512).
+ACCEL_MIN_VECTORS = 50_000
+#: Extra candidates re-ranked exactly beyond k, absorbing int8 rounding near the k-th score.
+RERANK_MARGIN = 64
+
+
+class VectorSearch:
+    """Answers store.knn(); keeps the in-memory index in step with SQLite."""
+
+    def __init__(self, store: LibraryStore, *, accel_min: int = ACCEL_MIN_VECTORS) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._index: VectorIndex | None = None
+        self.accel_min = accel_min
+        self.margin = RERANK_MARGIN
+
+    @property
+    def index(self) -> VectorIndex | None:
+        """The in-memory index, once built."""
+        return self._index
+
+    def clear(self) -> None:
+        """Drop the in-memory index (on close)."""
+        with self._lock:
+            self._index = None
+
+    def knn(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[int, float]]:
+        """(clip_id, cosine) of the k best clips, best first."""
+        k = max(1, min(int(k), vec_table.MAX_K))
+        with self._lock, self._store.reading() as c:
+            dim = vec_table.vector_dim(c)
+            if dim is None:
+                return []
+            query = unit_query(vector, dim)
+            index = self._current_index(c, dim)
+            if index is None:
+                candidates = None if flt.is_empty(filters) else flt.candidate_clips(c, filters)  # type: ignore[arg-type]
+                return vec_table.knn(c, query.tobytes(), k, candidates)
+            videos = None
+            if not flt.is_empty(filters):
+                videos = np.array(flt.candidate_videos(c, filters), np.int64)  # type: ignore[arg-type]
+                if not len(videos):
+                    return []
+            ids = index.candidates(query, k + self.margin, videos)
+            vectors = vec_table.fetch(c, ids.tolist(), dim)
+        scored = [(cid, float(np.dot(vec, query))) for cid, vec in vectors.items()]
+        scored.sort(key=lambda item: -item[1])
+        return scored[:k]
+
+    def _current_index(self, c: Connection, dim: int) -> VectorIndex | None:
+        epoch = vec_table.epoch(c)
+        index = self._index
+        if index is not None and index.epoch == epoch and index.dim == dim and self._catch_up(c, index):
+            return index
+        if index is None and vec_table.count(c) < self.accel_min:
+            return None
+        self._index = self._build(c, dim, epoch)
+        return self._index
+
+    def _build(self, c: Connection, dim: int, epoch: int) -> VectorIndex:
+        t0 = time.perf_counter()
+        last_seq = vec_table.log_position(c)
+        pairs = rows(c, "SELECT id, video_id FROM clips ORDER BY id")
+        table = np.array(pairs, np.int64).reshape(-1, 2)
+        index = VectorIndex.build(
+            vec_table.iter_all(c, dim), (table[:, 0], table[:, 1]), dim=dim, epoch=epoch, last_seq=last_seq
+        )
+        log.info(
+            "vector index built: %d vectors, %.0f MB, %s kernel, %.1f s",
+            index.size,
+            index.nbytes / 1e6,
+            index.backend,
+            time.perf_counter() - t0,
+        )
+        return index
+
+    def _catch_up(self, c: Connection, index: VectorIndex) -> bool:
+        """Apply logged changes since the index was made; False when it must be rebuilt instead."""
+        behind = vec_table.pending_changes(c, index.last_seq)
+        if behind == 0:
+            return True
+        if behind > max(50_000, index.size // 4):
+            return False  # fetching that many rows one by one is slower than a rebuild
+        oldest, changes = vec_table.log_since(c, index.last_seq)
+        if oldest is None or oldest > index.last_seq + 1:
+            return False  # the log was trimmed past us
+        final: dict[int, bool] = {}
+        for cid, added in changes:
+            final[cid] = added
+        added_ids = [cid for cid, added in final.items() if added]
+        vectors = vec_table.fetch(c, added_ids, index.dim)
+        videos = dict(
+            rows(
+                c,
+                "SELECT id, video_id FROM clips WHERE id IN (SELECT value FROM json_each(?))",
+                (vec_table.json_ids(added_ids),),
+            )
+        )
+        added_map = {cid: (int(videos.get(cid, -1)), vectors[cid]) for cid in added_ids if cid in vectors}
+        index.apply(added_map, {cid for cid, added in final.items() if not added})
+        index.last_seq = vec_table.log_position(c)
+        return True
+
+
+def unit_query(vector: np.ndarray, dim: int) -> np.ndarray:
+    """The query as a float32 unit vector of the library's dimension."""
+    v = np.asarray(vector, dtype=np.float32).reshape(-1)
+    if v.shape[0] != dim:
+        raise QueryError(
+            f"The query vector has {v.shape[0]} dimensions but the library's vectors have {dim}."
+        )
+    norm = float(np.linalg.norm(v))
+    if not np.isfinite(v).all() or norm == 0.0:
+        raise QueryError("The query vector is zero or not finite.")
+    return np.ascontiguousarray(v / norm, dtype="<f4")

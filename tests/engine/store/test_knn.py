@@ -1,0 +1,170 @@
+"""KNN through both paths (sqlite-vec exact scan, in-memory int8 index), filters and index upkeep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import QueryError
+from engine.results import SearchFilters
+from engine.store import ClipRecord, LibraryStore
+from engine.store.vectors import Int8Matrix, VectorIndex, quantize
+
+from .conftest import DIM, add_video, unit
+
+
+@pytest.fixture(params=["sqlite-vec", "int8-index"])
+def kstore(request: pytest.FixtureRequest, store: LibraryStore) -> LibraryStore:
+    """The same store answering through sqlite-vec or through the in-memory index."""
+    store.vectors.accel_min = 10**9 if request.param == "sqlite-vec" else 0
+    return store
+
+
+def _video_of(store: LibraryStore, hits: list[tuple[int, float]]) -> list[str]:
+    details = store.clip_details([c for c, _ in hits])
+    return [Path(details[c].path).name for c, _ in hits]
+
+
+def test_ranking_on_hand_made_vectors(kstore: LibraryStore, tmp_path: Path) -> None:
+    add_video(kstore, tmp_path, "a.mp4", [unit(1, 0), unit(1, 0.2), unit(0, 1)])
+    add_video(kstore, tmp_path, "b.mp4", [unit(1, 0.5), unit(-1, 0)])
+    hits = kstore.knn(unit(1, 0), 5)
+    assert [round(s, 4) for _, s in hits] == sorted([round(s, 4) for _, s in hits], reverse=True)
+    expected = sorted(
+        [1.0, float(unit(1, 0.2) @ unit(1, 0)), 0.0, float(unit(1, 0.5) @ unit(1, 0)), -1.0], reverse=True
+    )
+    assert [s for _, s in hits] == pytest.approx(expected, abs=1e-5)
+    assert _video_of(kstore, hits)[:3] == ["a.mp4", "a.mp4", "b.mp4"]
+    assert len(kstore.knn(unit(1, 0), 2)) == 2
+
+
+def test_filters_still_return_k_when_they_exist(kstore: LibraryStore, tmp_path: Path) -> None:
+    # Many near-perfect matches in one folder, the filtered folder's matches are all far worse.
+    for i in range(6):
+        add_video(kstore, tmp_path / "near", f"n{i}.mp4", [unit(1, 0.01 * j, 0.01 * i) for j in range(8)])
+    add_video(
+        kstore, tmp_path / "far", "f0.mp4", [unit(0.1, 1, j) for j in range(5)], mtime=50.0, duration=99
+    )
+    add_video(kstore, tmp_path / "far", "f1_100%_x.mp4", [unit(0.2, 1)], mtime=60.0, duration=3)
+    hits = kstore.knn(unit(1, 0), 6, SearchFilters(folder=str(tmp_path / "far")))
+    assert len(hits) == 6 and set(_video_of(kstore, hits)) == {"f0.mp4", "f1_100%_x.mp4"}
+    only = kstore.knn(unit(1, 0), 10, SearchFilters(path_contains="100%_"))
+    assert _video_of(kstore, only) == ["f1_100%_x.mp4"]
+    assert kstore.knn(unit(1, 0), 10, SearchFilters(path_contains="1_100_")) == []  # _ is not a wildcard
+    assert kstore.knn(unit(1, 0), 10, SearchFilters(path_contains="'; DROP TABLE clips; --")) == []
+    assert kstore.counts().clips == 6 * 8 + 6
+    long_ones = kstore.knn(unit(1, 0), 50, SearchFilters(min_duration=20))
+    assert set(_video_of(kstore, long_ones)) == {"f0.mp4"}
+    short = kstore.knn(unit(1, 0), 50, SearchFilters(max_duration=5))
+    assert set(_video_of(kstore, short)) == {"f1_100%_x.mp4"}
+    recent = kstore.knn(unit(1, 0), 50, SearchFilters(modified_after=55.0, modified_before=100.0))
+    assert set(_video_of(kstore, recent)) == {"f1_100%_x.mp4"}
+    old = kstore.knn(unit(1, 0), 50, SearchFilters(modified_before=55.0, folder=str(tmp_path / "far")))
+    assert set(_video_of(kstore, old)) == {"f0.mp4"}
+    assert kstore.knn(unit(1, 0), 5, SearchFilters(folder=str(tmp_path / "nowhere"))) == []
+    # A folder filter is a path prefix by whole components: "ne" is not "near".
+    assert kstore.knn(unit(1, 0), 5, SearchFilters(folder=str(tmp_path / "ne"))) == []
+
+
+def test_k_is_clamped_and_bad_queries_are_query_errors(kstore: LibraryStore, tmp_path: Path) -> None:
+    assert kstore.knn(unit(1), 5) == []  # empty library
+    add_video(kstore, tmp_path, "a.mp4", [unit(1, i) for i in range(5)])
+    assert len(kstore.knn(unit(1), 10**6)) == 5
+    assert len(kstore.knn(unit(1), 0)) == 1
+    with pytest.raises(QueryError, match="dimensions"):
+        kstore.knn(np.ones(DIM + 3, np.float32), 3)
+    with pytest.raises(QueryError, match="zero or not finite"):
+        kstore.knn(np.zeros(DIM, np.float32), 3)
+
+
+def test_index_recall_on_random_vectors(store: LibraryStore, tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    dim, n, per = 64, 6000, 200
+    data = rng.standard_normal((n, dim)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    folder = store.add_folder(tmp_path)
+    with store.batch():
+        for v in range(n // per):
+            vid = store.add_pending(folder.id, str(tmp_path / f"{v}.mp4"), 1, 1.0, "h")
+            clips = [ClipRecord(i, i + 1, data[v * per + i]) for i in range(per)]
+            store.save_video(
+                vid, duration=per, fingerprint="fp", clips=clips, size=1, mtime=1.0, content_hash="h"
+            )
+    store.vectors.accel_min = 0
+    recalls = []
+    for q in rng.standard_normal((25, dim)).astype(np.float32):
+        q /= np.linalg.norm(q)
+        exact = set((np.argsort(-(data @ q))[:10] + 1).tolist())  # clip ids follow insertion order
+        hits = store.knn(q, 10)
+        recalls.append(len(exact & {c for c, _ in hits}) / 10)
+        assert [s for _, s in hits] == pytest.approx(
+            sorted((data @ q)[np.array([c - 1 for c, _ in hits])], reverse=True), abs=1e-5
+        )
+    assert store.vectors.index is not None and store.vectors.index.size == n
+    assert np.mean(recalls) >= 0.95
+
+
+def test_index_follows_commits_from_another_connection(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    writer = LibraryStore.open(db)
+    reader = LibraryStore.open(db, readonly=True)
+    reader.vectors.accel_min = 0
+    a = add_video(writer, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
+    assert _video_of(reader, reader.knn(unit(1, 0), 1)) == ["a.mp4"]
+    built = reader.vectors.index
+    assert built is not None
+    b = add_video(writer, tmp_path, "b.mp4", [unit(1, 0.001)])
+    writer.delete_video(a)
+    hits = reader.knn(unit(1, 0), 5)
+    assert _video_of(reader, hits) == ["b.mp4"]
+    assert reader.vectors.index is built, "small changes are applied, not rebuilt"
+    # Reindexing b with a new model (another dimension) rebuilds the index.
+    writer.add_pending(writer.list_folders()[0].id, str(tmp_path / "b.mp4"), 1, 1.0, "h")
+    writer.save_video(
+        b,
+        duration=1,
+        fingerprint="other",
+        clips=[ClipRecord(0, 1, unit(0, 1, dim=8))],
+        size=1,
+        mtime=1.0,
+        content_hash="h",
+    )
+    hits = reader.knn(unit(0, 1, dim=8), 5)
+    assert len(hits) == 1 and reader.vectors.index is not built and reader.vectors.index.dim == 8  # type: ignore[union-attr]
+    writer.close()
+    reader.close()
+
+
+def test_index_repacks_deltas_and_drops_deleted_rows() -> None:
+    rng = np.random.default_rng(3)
+    dim = 32
+    base = rng.standard_normal((100, dim)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    ids = np.arange(1, 101, dtype=np.int64)
+    index = VectorIndex.build([(ids, base)], (ids, ids // 10), dim=dim, epoch=1, last_seq=0)
+    extra = rng.standard_normal((5000, dim)).astype(np.float32)
+    extra /= np.linalg.norm(extra, axis=1, keepdims=True)
+    index.apply({1000 + i: (7, extra[i]) for i in range(5000)}, removed={5, 6})
+    assert index.size == 100 - 2 + 5000
+    q = extra[42]
+    assert index.candidates(q, 1)[0] == 1042
+    assert 5 not in index.candidates(base[4], 20).tolist()
+    assert set(index.candidates(q, 50, videos=np.array([3]))) == {30, 31, 32, 33, 34, 35, 36, 37, 38, 39}
+
+
+def test_numpy_fallback_scores_like_the_int8_kernel() -> None:
+    rng = np.random.default_rng(5)
+    rows = rng.standard_normal((300, 48)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    codes, scales = quantize(rows)
+    q = rows[17]
+    exact = rows @ q
+    fallback = Int8Matrix(codes, scales, backend="numpy").scores(q)
+    assert np.abs(fallback - exact).max() < 0.01
+    fast = Int8Matrix(codes, scales)
+    assert np.abs(fast.scores(q) - exact).max() < 0.02
+    assert int(np.argmax(fast.scores(q))) == int(np.argmax(fallback)) == 17
+    back, back_scales = fast.codes_and_scales()
+    assert np.array_equal(back, codes) and np.allclose(back_scales, scales)
