@@ -1,0 +1,171 @@
+"""Settling on real files: nothing is released while it changes, bursts collapse, moves travel together."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from engine.indexing.settle import Batch, Change, ChangeKind, Settler
+from engine.video import is_video_path
+
+SETTLE = 1.0
+
+
+def settler(**kw) -> Settler:
+    return Settler(SETTLE, is_relevant=is_video_path, **kw)
+
+
+def grow(path: Path, data: bytes) -> None:
+    with open(path, "ab") as fh:
+        fh.write(data)
+
+
+def test_a_file_is_released_only_after_it_stops_changing(tmp_path: Path) -> None:
+    s = settler()
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"x" * 100)
+    s.add(Change(ChangeKind.CREATED, str(video), native=False), now=0.0)
+    s.add(Change(ChangeKind.CLOSED, str(video), native=False), now=0.0)
+    assert not s.take_ready(now=0.5)
+    # It grows without any event (a network drive): the stat check alone must hold it back.
+    grow(video, b"y" * 100)
+    os.utime(video, ns=(1, 10**9))
+    assert not s.take_ready(now=1.2)
+    assert not s.take_ready(now=2.0)
+    batch = s.take_ready(now=2.3)
+    assert batch.paths == [str(video)]
+    assert batch.folders == []
+    assert len(s) == 0
+
+
+def test_a_file_open_for_writing_waits_for_its_close(tmp_path: Path) -> None:
+    s = settler(write_hold_s=30.0)
+    video = tmp_path / "card.mov"
+    video.write_bytes(b"partial")
+    s.add(Change(ChangeKind.CREATED, str(video)), now=0.0)
+    s.add(Change(ChangeKind.MODIFIED, str(video)), now=0.1)
+    # Quiet and stable for well over settle_s, but the writer never closed it: a stalled copy.
+    assert not s.take_ready(now=5.0)
+    s.add(Change(ChangeKind.CLOSED, str(video)), now=6.0)
+    assert not s.take_ready(now=6.5)
+    assert s.take_ready(now=7.1).paths == [str(video)]
+
+
+def test_a_stalled_writer_is_given_up_on_after_the_hold(tmp_path: Path) -> None:
+    s = settler(write_hold_s=10.0)
+    video = tmp_path / "stuck.mp4"
+    video.write_bytes(b"partial")
+    s.add(Change(ChangeKind.MODIFIED, str(video)), now=0.0)
+    assert not s.take_ready(now=9.9)
+    assert s.take_ready(now=10.1).paths == [str(video)]
+
+
+def test_non_videos_are_ignored_unless_they_make_a_burst(tmp_path: Path) -> None:
+    s = settler(burst_threshold=50)
+    for i in range(10):
+        s.add(Change(ChangeKind.CREATED, str(tmp_path / f"note{i}.txt")), now=0.0)
+    assert len(s) == 0
+    assert s.bursts == 0
+
+
+def test_a_thousand_events_in_one_folder_become_one_rescan(tmp_path: Path) -> None:
+    s = settler(burst_threshold=50)
+    drop = tmp_path / "dump"
+    drop.mkdir()
+    for i in range(1000):
+        path = drop / (f"f{i:04d}.mp4" if i % 100 == 0 else f"f{i:04d}.txt")
+        path.write_bytes(b"")
+        s.add(Change(ChangeKind.CREATED, str(path)), now=0.001 * i)
+        s.add(Change(ChangeKind.CLOSED, str(path)), now=0.001 * i)
+    assert s.pending_paths == [str(drop)]
+    assert s.bursts == 1
+    assert not s.take_ready(now=1.05)  # the last event came at ~1.0 s
+    assert not s.take_ready(now=1.9)
+    batch = s.take_ready(now=2.1)
+    assert batch.paths == [str(drop)]
+    assert batch.folders == [str(drop)]
+
+
+def test_a_folder_rescan_waits_while_a_file_inside_grows(tmp_path: Path) -> None:
+    s = settler()
+    folder = tmp_path / "copying"
+    folder.mkdir()
+    video = folder / "big.mp4"
+    video.write_bytes(b"a")
+    s.add_folder(str(folder), now=0.0)
+    grow(video, b"b" * 10)
+    assert not s.take_ready(now=0.8)
+    assert not s.take_ready(now=1.5)  # the digest changed at 0.8
+    assert s.take_ready(now=1.9).folders == [str(folder)]
+
+
+def test_both_ends_of_a_move_are_released_together(tmp_path: Path) -> None:
+    s = settler()
+    src, dest = tmp_path / "old.mp4", tmp_path / "new.mp4"
+    dest.write_bytes(b"video")
+    s.add(Change(ChangeKind.MOVED, str(src), dest=str(dest)), now=0.0)
+    # The destination is then rewritten: the vanished source must wait for it, or the indexer would
+    # see a delete (dropping the vectors) before it sees the new file.
+    s.add(Change(ChangeKind.MODIFIED, str(dest), native=False), now=0.9)
+    grow(dest, b"more")
+    assert not s.take_ready(now=1.2)  # the source alone has settled (at 1.0): it must not go alone
+    assert not s.take_ready(now=2.1)  # the growth was seen at 1.2
+    batch = s.take_ready(now=2.3)
+    assert batch.paths == sorted([str(src), str(dest)])
+
+
+def test_a_renamed_folder_is_one_pair_of_folder_rescans(tmp_path: Path) -> None:
+    s = settler(burst_threshold=1000)
+    old, new = tmp_path / "trip", tmp_path / "trip-2025"
+    old.mkdir()
+    for i in range(100):
+        (old / f"v{i}.mp4").write_bytes(b"v")
+    old.rename(new)
+    s.add(Change(ChangeKind.MOVED, str(old), is_dir=True, dest=str(new)), now=0.0)
+    for i in range(100):
+        s.add(Change(ChangeKind.MOVED, str(old / f"v{i}.mp4"), dest=str(new / f"v{i}.mp4")), now=0.01)
+    assert s.pending_paths == sorted([str(old), str(new)])
+    batch = s.take_ready(now=1.1)
+    assert batch == Batch(paths=sorted([str(old), str(new)]), folders=sorted([str(old), str(new)]))
+
+
+def test_a_folder_rescan_absorbs_changes_already_pending_inside(tmp_path: Path) -> None:
+    s = settler()
+    inner = tmp_path / "a" / "b.mp4"
+    inner.parent.mkdir()
+    inner.write_bytes(b"v")
+    s.add(Change(ChangeKind.CREATED, str(inner), native=False), now=0.0)
+    s.add_folder(str(tmp_path / "a"), now=0.5)
+    assert s.pending_paths == [str(tmp_path / "a")]
+    assert not s.take_ready(now=1.2)  # the folder's own clock started at 0.5
+    assert s.take_ready(now=1.6).paths == [str(tmp_path / "a")]
+
+
+def test_a_deleted_file_is_released_after_the_settle_time(tmp_path: Path) -> None:
+    s = settler()
+    gone = tmp_path / "gone.avi"
+    s.add(Change(ChangeKind.DELETED, str(gone)), now=0.0)
+    assert not s.take_ready(now=0.9)
+    assert s.take_ready(now=1.1).paths == [str(gone)]
+
+
+def test_drop_under_forgets_an_offline_root_and_nothing_else(tmp_path: Path) -> None:
+    s = settler()
+    root, other = tmp_path / "nas", tmp_path / "nas2"
+    s.add(Change(ChangeKind.DELETED, str(root / "x.mp4")), now=0.0)
+    s.add(Change(ChangeKind.DELETED, str(root / "sub" / "y.mp4")), now=0.0)
+    s.add(Change(ChangeKind.DELETED, str(other / "z.mp4")), now=0.0)
+    assert s.drop_under(str(root)) == 2
+    assert s.pending_paths == [str(other / "z.mp4")]
+
+
+def test_requeue_puts_a_batch_back_on_a_fresh_clock(tmp_path: Path) -> None:
+    s = settler()
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"v")
+    s.add(Change(ChangeKind.CLOSED, str(video)), now=0.0)
+    batch = s.take_ready(now=1.1)
+    assert batch.paths == [str(video)]
+    s.requeue(batch, now=5.0)
+    assert not s.take_ready(now=5.5)
+    assert s.take_ready(now=6.1) == batch

@@ -1,0 +1,274 @@
+"""The supervisor over a real store and real watchdog observers (no indexer involved)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.indexing import observers, supervisor
+from engine.indexing.inbox import Drained, Inbox, RequestKind
+from engine.indexing.observers import EnqueueHandler, is_network_path, mount_fs_type
+from engine.indexing.settle import Change, ChangeKind
+from engine.indexing.supervisor import RootState, Supervisor
+from engine.indexing.watch import _StoreLibrary, folder_states
+from engine.store import LibraryStore
+
+
+def wait_for(predicate, timeout: float = 10.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with LibraryStore.open(tmp_path / "lib.db") as s:
+        yield s
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("not empty")
+    return folder
+
+
+def make_supervisor(store: LibraryStore, inbox: Inbox, **kw) -> Supervisor:
+    kw.setdefault("poll_interval_s", 0.2)
+    kw.setdefault("health_interval_s", 3600.0)  # tests call check() themselves
+    return Supervisor(_StoreLibrary(store), inbox, **kw)
+
+
+def collect(inbox: Inbox, name: str, timeout: float = 5.0) -> Drained:
+    """Drain the inbox until a change to a file called `name` arrived; everything drained on the way."""
+    seen = Drained()
+
+    def arrived() -> bool:
+        got = inbox.drain()
+        seen.changes.extend(got.changes)
+        seen.requests.extend(got.requests)
+        return any(name in (os.path.basename(c.path), os.path.basename(c.dest)) for c in seen.changes)
+
+    wait_for(arrived, timeout)
+    return seen
+
+
+def changes_for(inbox: Inbox, name: str, timeout: float = 5.0) -> list[Change]:
+    return collect(inbox, name, timeout).changes
+
+
+def test_roots_are_watched_by_events_and_a_start_up_rescan_is_asked(store, root, tmp_path) -> None:
+    store.add_folder(root)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        assert sup.status()[str(root)].state == RootState.WATCHING
+        drained = inbox.drain()
+        assert [(r.kind, r.root) for r in drained.requests] == [(RequestKind.RESCAN, str(root))]
+        (root / "new.mp4").write_bytes(b"v")
+        kinds = {c.kind for c in changes_for(inbox, "new.mp4") if c.path.endswith("new.mp4")}
+        assert ChangeKind.CREATED in kinds and ChangeKind.CLOSED in kinds
+        assert folder_states(store) == {str(root): "watching"}
+    finally:
+        sup.stop()
+
+
+def test_a_watch_limit_falls_back_to_polling_and_says_so(store, root, monkeypatch) -> None:
+    folder = store.add_folder(root)
+
+    def refuse():
+        raise OSError(errno.ENOSPC, "inotify watch limit reached")
+
+    monkeypatch.setattr(observers, "make_native_observer", refuse)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        status = sup.status()[str(root)]
+        assert status.state == RootState.POLLING
+        assert "limit" in status.reason
+        assert [f.polling for f in store.list_folders() if f.id == folder.id] == [True]
+        assert folder_states(store) == {str(root): "polling"}
+        (root / "polled.mp4").write_bytes(b"v")
+        changes = changes_for(inbox, "polled.mp4")
+        assert any(c.path.endswith("polled.mp4") and not c.native for c in changes)
+    finally:
+        sup.stop()
+
+
+def test_network_file_systems_are_polled() -> None:
+    mounts = (
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "nas:/export /mnt/nas nfs4 rw 0 0\n"
+        "//srv/share /mnt/my\\040share cifs rw 0 0\n"
+        "/dev/sdb1 /mnt/nas/local ext4 rw 0 0\n"
+    )
+    assert mount_fs_type("/mnt/nas/films/a.mp4", mounts) == "nfs4"
+    assert is_network_path("/mnt/nas/films", mounts)
+    assert is_network_path("/mnt/my share/x", mounts)
+    assert not is_network_path("/mnt/nas/local/x", mounts)  # a local disk mounted inside the share
+    assert not is_network_path("/home/me/videos", mounts)
+
+
+def test_a_vanished_root_goes_offline_and_comes_back(store, root, tmp_path) -> None:
+    folder = store.add_folder(root)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        inbox.drain()
+        away = tmp_path / "unplugged"
+        root.rename(away)
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.OFFLINE
+        assert not sup.is_online(str(root))
+        assert [f.online for f in store.list_folders() if f.id == folder.id] == [False]
+        assert [(r.kind, r.root) for r in inbox.drain().requests] == [(RequestKind.OFFLINE, str(root))]
+        away.rename(root)
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.WATCHING
+        assert [f.online for f in store.list_folders() if f.id == folder.id] == [True]
+        assert [(r.kind, r.reason) for r in inbox.drain().requests] == [(RequestKind.RESCAN, "back online")]
+    finally:
+        sup.stop()
+
+
+def test_an_emptied_root_with_known_videos_is_offline(store, root) -> None:
+    folder = store.add_folder(root)
+    store.add_pending(folder.id, str(root / "a.mp4"), 1, 1.0, "hash")
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        assert sup.status()[str(root)].state == RootState.WATCHING
+        (root / "keep.txt").unlink()  # an empty mount point: the drive went away
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.OFFLINE
+        assert "empty" in sup.status()[str(root)].reason
+    finally:
+        sup.stop()
+
+
+def test_a_dead_observer_is_restarted_and_its_root_rescanned(store, root) -> None:
+    store.add_folder(root)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        inbox.drain()
+        watch = sup._roots[str(root)].observer
+        assert watch is not None and watch.alive()
+        watch.observer.stop()  # watchdog's thread dies behind the supervisor's back
+        assert wait_for(lambda: not watch.alive())
+        sup.check()
+        status = sup.status()[str(root)]
+        assert status.restarts == 1 and status.state == RootState.WATCHING
+        assert [(r.kind, r.reason) for r in inbox.drain().requests] == [
+            (RequestKind.RESCAN, "observer restarted")
+        ]
+        (root / "after.mp4").write_bytes(b"v")
+        assert any(c.path.endswith("after.mp4") for c in changes_for(inbox, "after.mp4"))
+    finally:
+        sup.stop()
+
+
+def test_repeated_deaths_switch_a_root_to_polling(store, root, monkeypatch) -> None:
+    store.add_folder(root)
+    monkeypatch.setattr(supervisor, "TROUBLE_LIMIT", 2)
+    sup = make_supervisor(store, Inbox())
+    sup.start()
+    try:
+        for _ in range(2):
+            watch = sup._roots[str(root)].observer
+            watch.observer.stop()
+            assert wait_for(lambda w=watch: not w.alive())
+            sup.check()
+        status = sup.status()[str(root)]
+        assert status.state == RootState.POLLING
+        assert status.restarts == 2
+    finally:
+        sup.stop()
+
+
+def test_a_handler_fault_never_escapes_and_watching_goes_on(store, root) -> None:
+    store.add_folder(root)
+    inbox = Inbox()
+    faults: list[tuple[str, Exception]] = []
+    sup = make_supervisor(store, inbox, on_fault=lambda r, e: faults.append((r, e)))
+    real_put = inbox.put
+    calls = {"n": 0}
+
+    def flaky_put(r: str, change: Change) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("injected fault")
+        real_put(r, change)
+
+    inbox.put = flaky_put  # type: ignore[method-assign]
+    sup.start()
+    try:
+        inbox.drain()
+        (root / "first.mp4").write_bytes(b"v")
+        assert wait_for(lambda: faults)
+        assert faults[0][0] == str(root) and "injected" in str(faults[0][1])
+        (root / "second.mp4").write_bytes(b"v")
+        seen = collect(inbox, "second.mp4")
+        assert any(c.path.endswith("second.mp4") for c in seen.changes)
+        assert sup._roots[str(root)].observer.alive()
+        # The lost event is made good by a rescan of its root.
+        assert (RequestKind.RESCAN, str(root), "handler fault") in [
+            (r.kind, r.root, r.reason) for r in seen.requests
+        ]
+    finally:
+        sup.stop()
+
+
+def test_the_handler_swallows_an_unconvertible_event() -> None:
+    faults: list[Exception] = []
+    handler = EnqueueHandler("/r", lambda c: None, lambda r, e: faults.append(e), native=True)
+
+    from watchdog.events import FileCreatedEvent
+
+    handler.dispatch(FileCreatedEvent(12345))  # type: ignore[arg-type]  # a path os.fsdecode refuses
+    assert len(faults) == 1 and isinstance(faults[0], TypeError)
+
+
+@pytest.mark.skipif(not hasattr(observers, "Observer"), reason="no native observer")
+def test_a_real_inotify_queue_overflow_asks_for_a_rescan(store, root, tmp_path) -> None:
+    fd_cls = getattr(__import__("watchdog.observers.inotify_c", fromlist=["InotifyFD"]), "InotifyFD", None)
+    if fd_cls is None:
+        pytest.skip("not inotify")
+    try:
+        max_events = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+    except OSError:
+        pytest.skip("no inotify limits to read")
+    if max_events > 40_000:
+        pytest.skip("the kernel queue is too large to overflow cheaply")
+    store.add_folder(root)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        inbox.drain()
+        watch = sup._roots[str(root)].observer
+        fd = watch.observer._inotify_fd
+        # Hold the reader's lock so the kernel queue fills up, as under a heavy burst on a busy machine.
+        with fd._lock:
+            for i in range(max_events + 2000):
+                (root / f"f{i}.txt").touch()
+            time.sleep(0.2)
+        assert wait_for(lambda: sup._overflowed_threads or sup.status()[str(root)].overflows, 10.0)
+        sup.check()
+        assert sup.status()[str(root)].overflows == 1
+        assert any(r.reason == "queue overflow" for r in inbox.drain().requests)
+    finally:
+        sup.stop()
