@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -16,14 +17,27 @@ from engine.model.spec import ModelConfig
 NON_PARAMETER_KEYS = ("input_resolution", "context_length", "vocab_size")
 
 
-def build_clip(config: ModelConfig) -> CLIP:
-    """An open_clip CLIP (fp32, eval mode) with the config's architecture and fresh weights."""
+def build_clip(config: ModelConfig, *, uninitialized: bool = False) -> CLIP:
+    """An open_clip CLIP (fp32, eval mode) with the config's architecture.
+
+    With uninitialized=True the parameters are allocated but not initialized (saving seconds for
+    large models); the caller must then load every weight (load_clip_state insists on that).
+    """
     try:
         vision = CLIPVisionCfg(**config.vision)
         text = CLIPTextCfg(**config.text)
-        model = CLIP(config.embed_dim, vision_cfg=vision, text_cfg=text, quick_gelu=config.quick_gelu)
+        args = {"vision_cfg": vision, "text_cfg": text, "quick_gelu": config.quick_gelu}
+        if not uninitialized:
+            return CLIP(config.embed_dim, **args).eval()
+        with torch.device("meta"):
+            model = CLIP(config.embed_dim, **args)
     except (TypeError, ValueError, AssertionError) as exc:
         raise ModelError(f"The model architecture in the configuration is not buildable ({exc}).") from exc
+    model = model.to_empty(device="cpu")
+    # The only non-persistent buffer: the text tower's causal mask, which loading will not restore.
+    if model.attn_mask is not None:
+        n = int(model.attn_mask.shape[0])
+        model.attn_mask = torch.full((n, n), float("-inf")).triu_(1)
     return model.eval()
 
 
@@ -67,7 +81,8 @@ def load_clip_state(clip: CLIP, state: dict[str, torch.Tensor]) -> None:
     """Copy an OpenAI-named state dict into clip, refusing missing or misshaped tensors."""
     state = {k: v for k, v in state.items() if k not in NON_PARAMETER_KEYS}
     if "logit_scale" not in state:
-        state["logit_scale"] = clip.logit_scale.detach().clone()
+        # Not used for encoding; some exports drop it. CLIP's initial value keeps the model complete.
+        state["logit_scale"] = torch.full(tuple(clip.logit_scale.shape), math.log(1 / 0.07))
     expected = clip.state_dict()
     for key, tensor in state.items():
         if key in expected and tuple(expected[key].shape) != tuple(tensor.shape):

@@ -93,19 +93,24 @@ def _looks_like_path(spec: str) -> bool:
     return "/" in spec or "\\" in spec or spec.lower().endswith((*CHECKPOINT_SUFFIXES, ".safetensors"))
 
 
-def build_random(config: ModelConfig) -> tuple[torch.nn.Module, StudentHead | None]:
-    """The config's modules with a (seeded, when the config has a seed) random initialization."""
+def build_random(
+    config: ModelConfig, *, clip_weights_follow: bool = False
+) -> tuple[torch.nn.Module, StudentHead | None]:
+    """The config's modules with a (seeded, when the config has a seed) random initialization.
+
+    clip_weights_follow=True skips initializing the CLIP backbone, whose weights the caller loads next.
+    """
     with torch.random.fork_rng(devices=[]):
         if config.seed is not None:
             torch.manual_seed(int(config.seed))
-        clip = build_clip(config)
+        clip = build_clip(config, uninitialized=clip_weights_follow)
         head = StudentHead(config.embed_dim, config.head) if config.head is not None else None
     return clip, head
 
 
 def _from_folder(path: Path) -> tuple[torch.nn.Module, StudentHead | None, ModelConfig, str | None]:
     config, state, stored = checkpoints.read_folder(path)
-    clip, head = build_random(config)
+    clip, head = build_random(config, clip_weights_follow=True)
     _load_split_state(clip, head, state, str(path))
     return clip, head, config, stored
 
@@ -164,7 +169,7 @@ def _from_file(path: Path) -> tuple[torch.nn.Module, StudentHead | None, ModelCo
         head=head_cfg,
         preprocess=PreprocessConfig(image_size=arch["vision"]["image_size"]),
     )
-    clip, head = build_random(config)
+    clip, head = build_random(config, clip_weights_follow=True)
     load_clip_state(clip, clip_state)  # type: ignore[arg-type]
     if head is not None and head_state is not None:
         if head_state["afa_hidden.weight"].shape[0] != config.embed_dim:
@@ -209,6 +214,6 @@ def _from_pretrained(spec: str, name: str, tag: str) -> tuple[torch.nn.Module, N
         state = checkpoints.read_safetensors(weights)
     else:
         state = checkpoints.read_torch_state(weights)
-    clip, _ = build_random(config)
+    clip, _ = build_random(config, clip_weights_follow=True)
     load_clip_state(clip, state)  # type: ignore[arg-type]
     return clip, None, config, None
