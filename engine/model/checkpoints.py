@@ -124,7 +124,7 @@ def fingerprint(config: ModelConfig, state: dict[str, torch.Tensor]) -> str:
     for name in sorted(state):
         tensor = state[name].detach().to("cpu", torch.float32).contiguous()
         digest.update(f"\n{name}:{tuple(tensor.shape)}\n".encode())
-        digest.update(memoryview(tensor.numpy()).cast("B"))
+        digest.update(tensor.numpy().data.cast("B"))
     return digest.hexdigest()[:32]
 
 
