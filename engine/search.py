@@ -1,0 +1,274 @@
+"""Search: a text, image or clip query -> vector -> KNN in the store -> moments grouped per video.
+
+Warnings (e.g. a query longer than the model's context, which is truncated) are returned on the
+result list itself (`results.warnings`, a SearchResults is a list[SearchResult]), kept on the
+searcher as `searcher.warnings` after each search, and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.errors import ModelMismatchError, QueryError
+from engine.results import ResultFrame, SearchFilters, SearchResult
+from engine.store import ClipDetail, LibraryStore
+
+if TYPE_CHECKING:
+    from engine.model import GlimpseModel
+
+log = logging.getLogger(__name__)
+
+#: sqlite-vec's KNN limit; more results than this are never fetched.
+MAX_FETCH = 4096
+#: Clips closer than this (seconds) count as adjacent.
+ADJACENT_GAP_S = 0.5
+#: An adjacent clip joins a moment when its score is within this of the moment's best clip.
+MERGE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class ImageQuery:
+    """Find moments that look like an image file."""
+
+    path: str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class ClipQuery:
+    """ "More like this": moments similar to a stored clip (the clip itself is left out)."""
+
+    clip_id: int
+
+
+Query = str | ImageQuery | ClipQuery
+
+
+class SearchResults(list[SearchResult]):
+    """Ranked moments plus sentences about the query (e.g. that it was truncated)."""
+
+    def __init__(self, results: list[SearchResult] | None = None, warnings: list[str] | None = None) -> None:
+        super().__init__(results or [])
+        self.warnings: list[str] = list(warnings or [])
+
+
+@dataclass
+class _Moment:
+    video_id: int
+    start: float
+    end: float
+    score: float
+    clips: list[tuple[ClipDetail, float]] = field(default_factory=list)
+
+
+class Searcher:
+    """Answers queries over one open library with the model its vectors were made with."""
+
+    def __init__(self, store: LibraryStore, model: GlimpseModel | None) -> None:
+        """Bind a store and a model; refuses a model other than the library's.
+
+        Raises:
+            ModelMismatchError: the library was indexed with a model of another fingerprint.
+        """
+        library_fp = store.model_fingerprint()
+        if model is not None and library_fp is not None and library_fp != model.fingerprint:
+            spec = store.get_meta("model_spec") or "another model"
+            raise ModelMismatchError(
+                f"This library was indexed with {spec}, not with {model.spec}; reindex needed "
+                "before searching with this model (search never mixes vectors of two models)."
+            )
+        self.store = store
+        self.model = model
+        self.warnings: list[str] = []
+        self.merge_margin = MERGE_MARGIN
+
+    # --- query -> vector --------------------------------------------------------------------------
+    def query_vector(self, query: Query) -> tuple[np.ndarray, list[str]]:
+        """The query's unit vector in the clip space, and warnings about it."""
+        if isinstance(query, ClipQuery):
+            vector = self.store.clip_vector(int(query.clip_id))
+            if vector is None:
+                raise QueryError(f"Clip {query.clip_id} is not in the library (it may have been reindexed).")
+            return vector, []
+        model = self._require_model()
+        if isinstance(query, ImageQuery):
+            return _image_vector(model, Path(query.path)), []
+        if not isinstance(query, str):
+            raise QueryError("A query must be text, an image file or a clip.")
+        text = " ".join(query.split())
+        if not text:
+            raise QueryError("The query is empty; type what you are looking for.")
+        warnings = []
+        if model.text_truncated(text):
+            warnings.append("The query is longer than the model can read; only its beginning was used.")
+        vec = model.encode_text([text])[0].numpy()
+        return np.asarray(vec, dtype=np.float32), warnings
+
+    def _require_model(self) -> GlimpseModel:
+        if self.model is None:
+            raise QueryError("Text and image queries need the library's model, and none is loaded.")
+        return self.model
+
+    # --- search -----------------------------------------------------------------------------------
+    def search(
+        self, query: Query, k: int = 20, filters: SearchFilters | None = None, per_video: int = 3
+    ) -> SearchResults:
+        """Ranked moments for a text, image or clip query.
+
+        Args:
+            query: plain text, an ImageQuery or a ClipQuery ("more like this").
+            k: how many moments to return (1..4096).
+            filters: folder, path substring, duration and modification-date limits.
+            per_video: at most this many moments of one video.
+
+        Returns:
+            SearchResults (a list of SearchResult, best first) with `.warnings`.
+
+        Raises:
+            QueryError: a blank query, an unreadable image or an unknown clip.
+        """
+        k = max(1, min(int(k), MAX_FETCH))
+        per_video = max(1, int(per_video))
+        vector, warnings = self.query_vector(query)
+        for note in warnings:
+            log.warning("%s", note)
+        exclude = {int(query.clip_id)} if isinstance(query, ClipQuery) else set()
+        fetch = min(MAX_FETCH, max(64, 4 * k))
+        while True:
+            hits = [(c, s) for c, s in self.store.knn(vector, fetch, filters) if c not in exclude]
+            moments = self._group(hits, per_video)
+            if len(moments) >= k or len(hits) + len(exclude) < fetch or fetch >= MAX_FETCH:
+                break
+            fetch = min(MAX_FETCH, fetch * 4)
+        zero_shot = bool(self.model.is_zero_shot) if self.model is not None else False
+        results = [self._result(m, zero_shot) for m in moments[:k]]
+        self.warnings = warnings
+        return SearchResults(results, warnings)
+
+    def _group(self, hits: list[tuple[int, float]], per_video: int) -> list[_Moment]:
+        """Best clip first: seed a moment, or extend an adjacent one whose best score is close."""
+        details = self.store.clip_details([c for c, _ in hits])
+        by_video: dict[int, list[_Moment]] = {}
+        for cid, score in hits:
+            d = details.get(cid)
+            if d is None:
+                continue  # deleted between the KNN and now
+            moments = by_video.setdefault(d.video_id, [])
+            joined = [
+                m
+                for m in moments
+                if d.start <= m.end + ADJACENT_GAP_S
+                and d.end >= m.start - ADJACENT_GAP_S
+                and score >= m.score - self.merge_margin
+            ]
+            if joined:
+                target = joined[0]
+                for other in joined[1:]:  # the clip bridges two moments
+                    target.clips += other.clips
+                    target.start, target.end = min(target.start, other.start), max(target.end, other.end)
+                    moments.remove(other)
+                target.clips.append((d, score))
+                target.start, target.end = min(target.start, d.start), max(target.end, d.end)
+            elif len(moments) < per_video:
+                moments.append(_Moment(d.video_id, d.start, d.end, score, [(d, score)]))
+        every = [m for ms in by_video.values() for m in ms]
+        every.sort(key=lambda m: -m.score)
+        return every
+
+    @staticmethod
+    def _result(m: _Moment, zero_shot: bool) -> SearchResult:
+        clips = sorted(m.clips, key=lambda item: item[0].start)
+        first = clips[0][0]
+        frames = [
+            ResultFrame(t=f.t, weight=f.weight, thumb=f.thumb, clip_id=d.clip_id)
+            for d, _ in clips
+            for f in d.frames
+        ]
+        return SearchResult(
+            video_id=m.video_id,
+            path=first.path,
+            start=m.start,
+            end=m.end,
+            score=m.score,
+            clip_ids=[d.clip_id for d, _ in clips],
+            frames=frames,
+            duration=first.duration,
+            zero_shot=zero_shot,
+        )
+
+
+def _image_vector(model: GlimpseModel, path: Path) -> np.ndarray:
+    """An image as a one-frame clip: preprocess -> encode_frames -> encode_clip (m=1)."""
+    import cv2
+
+    if not path.is_file():
+        raise QueryError(f"The image {path} does not exist.")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if bgr is None:
+        raise QueryError(f"{path.name} is not an image Glimpse can read.")
+    rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+    feats = model.encode_frames(model.preprocess([rgb]))
+    phi, _ = model.encode_clip(feats.unsqueeze(0))
+    return np.asarray(phi[0].numpy(), dtype=np.float32)
+
+
+_MODELS: dict[tuple[str, str | None], GlimpseModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _cached_model(spec: str, device: str | None) -> GlimpseModel:
+    from engine.model import load_model
+
+    with _MODELS_LOCK:
+        key = (spec, device)
+        if key not in _MODELS:
+            _MODELS.clear()  # keep one model in memory
+            _MODELS[key] = load_model(spec, device=device)
+        return _MODELS[key]
+
+
+def search(
+    query: Query,
+    k: int = 20,
+    filters: SearchFilters | None = None,
+    *,
+    db: str | os.PathLike[str] | None = None,
+    model: GlimpseModel | None = None,
+    per_video: int = 3,
+) -> SearchResults:
+    """Search the library in one call.
+
+    Args:
+        query: plain text, ImageQuery(path) or ClipQuery(clip_id).
+        k: how many moments (1..4096).
+        filters: optional SearchFilters.
+        db: the library database; default config.db_path().
+        model: the model to encode the query; default the library's own (meta "model_spec"),
+            loaded once and kept for later calls.
+        per_video: at most this many moments of one video.
+
+    Returns:
+        SearchResults: SearchResult list, best first, with `.warnings`.
+
+    Raises:
+        QueryError: bad query. ModelMismatchError: the model is not the library's (reindex needed).
+        StoreError and subclasses: the library cannot be opened.
+    """
+    with LibraryStore.open(Path(db) if db else None, readonly=True) as store:
+        if model is None and not isinstance(query, ClipQuery):
+            spec = store.get_meta("model_spec")
+            if spec is None:
+                if store.model_fingerprint() is None:
+                    return SearchResults([], ["The library has no indexed videos yet."])
+                from engine import config
+
+                spec = config.default_model_spec()
+            model = _cached_model(spec, None)
+        return Searcher(store, model).search(query, k=k, filters=filters, per_video=per_video)
