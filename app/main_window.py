@@ -38,7 +38,7 @@ from app.system_player import open_containing_folder, open_in_system_player
 from app.tasks import Pool, TaskRunner
 from app.views.indexing_status import IndexingStatus
 from app.views.library_panel import LibraryPanel
-from app.views.model_banner import ModelBanner
+from app.views.model_banner import BannerState, ModelBanner
 from app.views.preview import PreviewPane
 from app.views.results_view import ResultsView
 from app.views.search_bar import SearchBar
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._model_waiters: list[Callable[[], None]] = []
         self._search_gen = 0
         self.last_outcome: ops.SearchOutcome | None = None
+        self.last_error: BaseException | None = None  # of the latest search, shown in the banner
         self._index_on_start = index_on_start
         self._started = False
         self._build(playback)
@@ -451,7 +452,9 @@ class MainWindow(QMainWindow):
     def _on_results(self, gen: int, outcome: ops.SearchOutcome) -> None:
         if gen != self._search_gen:
             return  # a newer search is on its way
-        self.last_outcome = outcome
+        self.last_outcome, self.last_error = outcome, None
+        if self.banner.state == BannerState.MESSAGE:
+            self.banner.hide_banner()
         self.results_model.set_items(outcome.items)
         n = len(outcome.items)
         note = (
@@ -468,6 +471,7 @@ class MainWindow(QMainWindow):
 
     def _on_search_error(self, gen: int, exc: BaseException) -> None:
         if gen == self._search_gen:
+            self.last_error = exc
             self._show_error(exc)
 
     def choose_image(self) -> None:

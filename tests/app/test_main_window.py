@@ -1,0 +1,203 @@
+"""The whole window over a real tiny-model library built by the real Indexer from generated videos."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from app.main_window import MainWindow, Page
+from app.models.library_model import Column
+from app.models.results_model import ResultRole
+from app.settings import AppSettings
+from app.views.model_banner import BannerState
+from tests.app.videos import SCENES, write_broken, write_image, write_scenes
+
+WAIT_MS = 60_000  # generous: the suite shares two cores with other work
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library of three scenes indexed with the tiny model (which has a trained-style AFA head)."""
+    from engine.indexing import Indexer
+    from engine.store import LibraryStore
+
+    root = tmp_path_factory.mktemp("lib")
+    folder = root / "videos"
+    write_scenes(folder)
+    db = root / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    summary = Indexer(db, model_spec="tiny").run()
+    assert summary.indexed == len(SCENES)
+    return db
+
+
+def _settings() -> AppSettings:
+    return AppSettings(model_spec="tiny", device="cpu", watch_folders=False)
+
+
+def _window(qtbot, db: Path | None, **kwargs) -> MainWindow:
+    window = MainWindow(_settings(), db, playback=False, index_on_start=kwargs.pop("index_on_start", False))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.snapshot_loaded, timeout=WAIT_MS)
+    return window
+
+
+def _search_and_wait(qtbot, window: MainWindow, text: str) -> None:
+    window.search_bar.field.clear()
+    qtbot.keyClicks(window.search_bar.field, text)
+    gen = window._search_gen
+    qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Return)
+    assert window._search_gen == gen + 1
+    qtbot.waitUntil(
+        lambda: window.last_outcome is not None and window.last_outcome.query == text, timeout=WAIT_MS
+    )
+
+
+def _engine_search(db: Path, window: MainWindow, query):
+    from engine.search import search
+
+    return search(query, k=window.settings.results_k, db=db, model=window.model)
+
+
+def test_welcome_state_without_a_library(qtbot):
+    window = _window(qtbot, None)
+    assert not window.snapshot.exists
+    assert window.stack.currentIndex() == Page.WELCOME
+    assert window.welcome.isVisible() and not window.library_panel.isVisible()
+    assert "Add a folder" in window.welcome.step1.text() and "Search" in window.welcome.step2.text()
+    window.search("anything")
+    assert window.status_label.text() == "Add a folder of videos first."
+    assert window.results_model.rowCount() == 0
+
+
+def test_search_flow_end_to_end(qtbot, library):
+    window = _window(qtbot, library)
+    assert window.stack.currentIndex() == Page.RESULTS
+    _search_and_wait(qtbot, window, "a red scene with a white ball")
+    expected = _engine_search(library, window, "a red scene with a white ball")
+    assert len(expected) > 0 and window.results_model.rowCount() == len(expected)
+    top = window.results_model.index(0, 0)
+    assert top.data(ResultRole.PATH) == expected[0].path
+    assert top.data(ResultRole.TITLE) == Path(expected[0].path).name
+    from app.formatting import format_range
+
+    assert top.data(ResultRole.RANGE_TEXT) == format_range(expected[0].start, expected[0].end)
+    assert top.data(ResultRole.SCORE) == pytest.approx(expected[0].score, abs=1e-5)
+    # The first card is selected and previewed, keyboard focus stays in the search field.
+    assert window.results_view.currentIndex().row() == 0
+    assert window.preview.title.text() == Path(expected[0].path).name
+    assert window.status_label.text().startswith(f"{len(expected)} moment")
+
+
+def test_filmstrip_highlight_follows_afa_weights(qtbot, library):
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "green")
+    assert window.model is not None and not window.model.is_zero_shot
+    for row in range(window.results_model.rowCount()):
+        index = window.results_model.index(row, 0)
+        result = index.data(ResultRole.RESULT)
+        weights = [f.weight for f in result.frames]
+        highlights = index.data(ResultRole.HIGHLIGHTS)
+        assert not index.data(ResultRole.ZERO_SHOT)
+        assert len(highlights) == len(weights) == len(index.data(ResultRole.THUMBS)) > 1
+        assert [h.top for h in highlights].index(True) == weights.index(max(weights))
+        assert [h.intensity for h in highlights] == pytest.approx([w / max(weights) for w in weights])
+        assert not any(img.isNull() for img in index.data(ResultRole.THUMBS))
+
+
+def test_more_like_this_and_image_drop(qtbot, library, tmp_path):
+    from engine.search import ClipQuery, ImageQuery
+
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "blue")
+    rows = window.results_model.rowCount()
+    seed_row = rows - 1  # the weakest match: "more like this" must bring its own clip to the top
+    seed = window.results_model.item(seed_row).result
+    window.more_like_this(seed_row)
+    qtbot.waitUntil(lambda: window.last_error or isinstance(window.last_outcome.query, ClipQuery), timeout=WAIT_MS)
+    assert window.last_error is None, str(window.last_error)
+    top = window.results_model.item(0).result
+    assert (top.path, top.start, top.end) == (seed.path, seed.start, seed.end)
+
+    image = write_image(tmp_path / "red.png", *SCENES["red"])
+    window.handle_drop([str(image)])
+    qtbot.waitUntil(lambda: window.last_error or isinstance(window.last_outcome.query, ImageQuery), timeout=WAIT_MS)
+    assert window.last_error is None, str(window.last_error)
+    expected = _engine_search(library, window, ImageQuery(image))
+    assert [r.path for r in window.results_model.results()] == [r.path for r in expected]
+    assert Path(window.results_model.item(0).result.path).name == "red.mp4"
+
+
+def test_copy_path_with_timestamp_and_shortcuts(qtbot, library):
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "red")
+    window.copy_result_path(0)
+    r = window.results_model.item(0).result
+    from app.formatting import format_time
+
+    assert QGuiApplication.clipboard().text() == f"{r.path} @ {format_time(r.start)}"
+    window.activateWindow()
+    window.results_view.setFocus()
+    qtbot.waitUntil(lambda: window.results_view.hasFocus(), timeout=5000)
+    qtbot.keyClick(window.results_view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.search_bar.field.hasFocus(), timeout=5000)
+    qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: window.results_view.hasFocus(), timeout=5000)
+    qtbot.keyClick(window.results_view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.search_bar.field.hasFocus(), timeout=5000)
+
+
+def test_adding_a_folder_indexes_it_with_progress_and_failures(qtbot, tmp_path):
+    folder = tmp_path / "new videos"
+    write_scenes(folder, {k: SCENES[k] for k in ("red", "blue")}, seconds=3.0)
+    write_broken(folder / "broken.mp4")
+    window = _window(qtbot, tmp_path / "library.db")
+    assert window.stack.currentIndex() == Page.WELCOME
+    seen = []
+    window.indexing.progress.connect(seen.append)
+    window.add_folder(str(folder))
+
+    def indexed() -> bool:
+        rows = window.library_model.folders()
+        return bool(rows) and rows[0].indexed == 2 and rows[0].failed == 1 and not window.indexing.busy
+
+    qtbot.waitUntil(indexed, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
+    assert window.stack.currentIndex() == Page.RESULTS and window.library_panel.isVisible()
+    assert any(p.videos_total == 3 for p in seen)
+    assert window.indexing_status.isVisible()
+    assert window.indexing_status.bar.maximum() == 3 and window.indexing_status.bar.value() == 3
+    assert window.library_model.index(0, Column.STATE).data() == "failed"
+    item = window.library_panel.failures.topLevelItem(0)
+    assert item.text(0).endswith("broken.mp4")
+    assert "not a video" in item.text(1)
+    _search_and_wait(qtbot, window, "anything")
+    assert {Path(r.path).name for r in window.results_model.results()} == {"red.mp4", "blue.mp4"}
+
+
+def test_weights_unavailable_offers_a_local_checkpoint(qtbot, library):
+    window = _window(qtbot, library)
+    window.ensure_model("ViT-B-32-quickgelu:openai")
+    qtbot.waitUntil(lambda: window.banner.state == BannerState.FAILED, timeout=WAIT_MS)
+    assert "cannot be downloaded" in window.banner.text.text()
+    assert window.banner.choose_button.isVisible()
+    window.ensure_model("tiny", force=True)
+    qtbot.waitUntil(lambda: window.model is not None, timeout=WAIT_MS)
+    assert window.banner.state == BannerState.HIDDEN
+
+
+def test_changing_the_model_asks_before_reindexing(qtbot, library):
+    window = _window(qtbot, library)
+    questions: list[str] = []
+    window.confirm = lambda title, text: questions.append(text) or False
+    window.apply_settings(replace(window.settings, model_spec="ViT-B-32-quickgelu:openai", sample_fps=2.0))
+    assert len(questions) == 1 and "reindexing all 3 videos" in questions[0]
+    assert window.settings.model_spec == "tiny" and window.settings.sample_fps == 2.0
+    assert not window.indexing.busy
+    assert AppSettings.load().model_spec == "tiny"
