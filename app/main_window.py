@@ -457,11 +457,7 @@ class MainWindow(QMainWindow):
             self.banner.hide_banner()
         self.results_model.set_items(outcome.items)
         n = len(outcome.items)
-        note = (
-            " The query was longer than the model reads; only its start was used."
-            if outcome.truncated
-            else ""
-        )
+        note = "".join(f" {w}" for w in outcome.warnings)
         self.status(f"{n} moment{'s' if n != 1 else ''} in {outcome.elapsed_s:.2f} s.{note}")
         self.empty_label.setVisible(n == 0)
         if n == 0:

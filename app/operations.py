@@ -29,12 +29,12 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
 
 @dataclass
 class SearchOutcome:
-    """A finished search: the moments, how long it took, and whether the text was cut to fit the model."""
+    """A finished search: the moments, how long it took, and sentences about the query."""
 
     query: Any
     items: list[ResultItem] = field(default_factory=list)
     elapsed_s: float = 0.0
-    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)  # e.g. the text was longer than the model reads
 
 
 def decode_thumbs(thumbs: list[bytes]) -> list[QImage]:
@@ -62,7 +62,6 @@ def run_search(
         A SearchOutcome with one ResultItem per moment, best first.
     """
     from engine.search import Searcher
-
     from engine.store import LibraryStore
 
     if isinstance(query, str) and not query.strip():
@@ -74,8 +73,8 @@ def run_search(
     with LibraryStore.open(path, readonly=True) as store:
         results = Searcher(store, model).search(query, k=k, filters=filters)
     items = [ResultItem(r, decode_thumbs([f.thumb for f in r.frames])) for r in results]
-    truncated = isinstance(query, str) and bool(model.text_truncated(query))
-    return SearchOutcome(query, items, time.perf_counter() - began, truncated)
+    warnings = [str(w) for w in getattr(results, "warnings", [])]
+    return SearchOutcome(query, items, time.perf_counter() - began, warnings)
 
 
 def add_folder(db: Path | None, folder: str) -> str:

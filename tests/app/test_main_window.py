@@ -11,10 +11,10 @@ from PySide6.QtGui import QGuiApplication
 
 from app.main_window import MainWindow, Page
 from app.models.library_model import Column
-from app.models.results_model import ResultRole
+from app.models.results_model import ResultRole, top_clip_id
 from app.settings import AppSettings
 from app.views.model_banner import BannerState
-from tests.app.videos import SCENES, write_broken, write_image, write_scenes
+from tests.app.videos import RED_AGAIN, SCENES, write_broken, write_image, write_scenes
 
 WAIT_MS = 60_000  # generous: the suite shares two cores with other work
 
@@ -27,12 +27,12 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("lib")
     folder = root / "videos"
-    write_scenes(folder)
+    write_scenes(folder, {**SCENES, **RED_AGAIN})
     db = root / "library.db"
     with LibraryStore.open(db) as store:
         store.add_folder(str(folder))
     summary = Indexer(db, model_spec="tiny").run()
-    assert summary.indexed == len(SCENES)
+    assert summary.indexed == len(SCENES) + len(RED_AGAIN)
     return db
 
 
@@ -54,9 +54,15 @@ def _search_and_wait(qtbot, window: MainWindow, text: str) -> None:
     gen = window._search_gen
     qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Return)
     assert window._search_gen == gen + 1
-    qtbot.waitUntil(
-        lambda: window.last_outcome is not None and window.last_outcome.query == text, timeout=WAIT_MS
-    )
+    qtbot.waitUntil(lambda: _answered(window, text), timeout=WAIT_MS)
+    assert window.last_error is None, str(window.last_error)
+
+
+def _answered(window: MainWindow, query) -> bool:
+    """True once the window shows results or an error for `query`."""
+    if window.last_error is not None:
+        return True
+    return window.last_outcome is not None and window.last_outcome.query == query
 
 
 def _engine_search(db: Path, window: MainWindow, query):
@@ -115,23 +121,27 @@ def test_more_like_this_and_image_drop(qtbot, library, tmp_path):
     from engine.search import ClipQuery, ImageQuery
 
     window = _window(qtbot, library)
-    _search_and_wait(qtbot, window, "blue")
-    rows = window.results_model.rowCount()
-    seed_row = rows - 1  # the weakest match: "more like this" must bring its own clip to the top
+    _search_and_wait(qtbot, window, "red")
+    names = [Path(r.path).name for r in window.results_model.results()]
+    seed_row = names.index("red.mp4")
     seed = window.results_model.item(seed_row).result
+    query = ClipQuery(top_clip_id(seed))
     window.more_like_this(seed_row)
-    qtbot.waitUntil(lambda: window.last_error or isinstance(window.last_outcome.query, ClipQuery), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _answered(window, query), timeout=WAIT_MS)
     assert window.last_error is None, str(window.last_error)
-    top = window.results_model.item(0).result
-    assert (top.path, top.start, top.end) == (seed.path, seed.start, seed.end)
+    expected = _engine_search(library, window, query)
+    shown = window.results_model.results()
+    assert [(r.path, r.start, r.end) for r in shown] == [(r.path, r.start, r.end) for r in expected]
+    assert Path(shown[0].path).name == "red_again.mp4"  # the other red video, not blue or green
+    assert seed.path not in [r.path for r in shown]  # the seed clip itself is left out
 
     image = write_image(tmp_path / "red.png", *SCENES["red"])
     window.handle_drop([str(image)])
-    qtbot.waitUntil(lambda: window.last_error or isinstance(window.last_outcome.query, ImageQuery), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: _answered(window, ImageQuery(image)), timeout=WAIT_MS)
     assert window.last_error is None, str(window.last_error)
     expected = _engine_search(library, window, ImageQuery(image))
     assert [r.path for r in window.results_model.results()] == [r.path for r in expected]
-    assert Path(window.results_model.item(0).result.path).name == "red.mp4"
+    assert Path(window.results_model.item(0).result.path).name.startswith("red")
 
 
 def test_copy_path_with_timestamp_and_shortcuts(qtbot, library):
@@ -197,7 +207,7 @@ def test_changing_the_model_asks_before_reindexing(qtbot, library):
     questions: list[str] = []
     window.confirm = lambda title, text: questions.append(text) or False
     window.apply_settings(replace(window.settings, model_spec="ViT-B-32-quickgelu:openai", sample_fps=2.0))
-    assert len(questions) == 1 and "reindexing all 3 videos" in questions[0]
+    assert len(questions) == 1 and "reindexing all 4 videos" in questions[0]
     assert window.settings.model_spec == "tiny" and window.settings.sample_fps == 2.0
     assert not window.indexing.busy
     assert AppSettings.load().model_spec == "tiny"

@@ -13,6 +13,8 @@ SCENES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     "green": ((40, 200, 60), (10, 90, 20)),
     "blue": ((40, 80, 220), (10, 20, 110)),
 }
+#: A second red video ("more like this" from red.mp4 should find it first).
+RED_AGAIN = {"red_again": ((215, 45, 35), (125, 15, 10))}
 
 
 def scene_frame(
