@@ -40,6 +40,12 @@ class IndexingController(QObject):
         self._runs = 0  # queued or running
         self._paused = False
         self._closing = False
+        self.watch_settle_s = 3.0  # quiet time before a changed file is indexed
+
+    @property
+    def watching(self) -> bool:
+        """True while the folder watcher runs."""
+        return self._watcher is not None
 
     # --- public ------------------------------------------------------------------------------
     @property
@@ -161,7 +167,11 @@ class IndexingController(QObject):
             if self._watcher is not None or self._closing:
                 return
             watcher = LibraryWatcher(
-                self._db, device=self.settings.device_or_none, on_progress=self.progress.emit
+                self._db,
+                device=self.settings.device_or_none,
+                on_progress=self.progress.emit,
+                model=self._model,
+                settle_s=self.watch_settle_s,
             )
             self._watcher = watcher
         watcher.start()

@@ -211,3 +211,28 @@ def test_changing_the_model_asks_before_reindexing(qtbot, library):
     assert window.settings.model_spec == "tiny" and window.settings.sample_fps == 2.0
     assert not window.indexing.busy
     assert AppSettings.load().model_spec == "tiny"
+
+
+def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
+    from engine.indexing import Indexer
+    from engine.store import LibraryStore
+
+    folder = tmp_path / "watched"
+    write_scenes(folder, {"green": SCENES["green"]}, seconds=2.0)
+    db = tmp_path / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    Indexer(db, model_spec="tiny").run()
+    settings = replace(_settings(), watch_folders=True)
+    window = MainWindow(settings, db, playback=False, index_on_start=True)
+    window.indexing.watch_settle_s = 0.5
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.indexing.watching, timeout=WAIT_MS)
+    write_scenes(folder, {"blue": SCENES["blue"]}, seconds=2.0)
+    qtbot.waitUntil(
+        lambda: bool(window.library_model.folders()) and window.library_model.folders()[0].indexed == 2,
+        timeout=WAIT_MS,
+    )
+    window.close()
+    assert not window.indexing.watching
