@@ -118,9 +118,14 @@ class GlimpseModel:
                     with self._autocast():
                         feats = self.clip.encode_image(pixels[start:end].to(self.device, non_blocking=True))
                 except Exception as exc:
-                    if not is_out_of_memory(exc) or size == 1:
+                    if not is_out_of_memory(exc):
                         raise
                     empty_cache(self.device)
+                    if size == 1:
+                        raise ModelError(
+                            f"The {self.device.type} device ran out of memory even for a single frame; "
+                            "close other programs using it or run on the CPU (GLIMPSE_DEVICE=cpu)."
+                        ) from exc
                     size = max(1, size // 2)
                     log.warning("Out of memory encoding frames; retrying with batches of %d.", size)
                     continue

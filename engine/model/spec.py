@@ -56,10 +56,21 @@ class ModelConfig:
         return data
 
     def identity_dict(self) -> dict[str, Any]:
-        """The parts that decide what the model computes (hashed into the fingerprint)."""
+        """The parts that decide what the model computes (hashed into the fingerprint).
+
+        Tower settings are expanded with open_clip's defaults, so two spellings of one
+        architecture (e.g. with or without an explicit default) hash the same.
+        """
+        from open_clip.model import CLIPTextCfg, CLIPVisionCfg
+
         data = self.to_dict()
         data.pop("name", None)
         data.pop("seed", None)
+        try:
+            data["vision"] = asdict(CLIPVisionCfg(**self.vision))
+            data["text"] = asdict(CLIPTextCfg(**self.text))
+        except TypeError as exc:
+            raise ModelError(f"The model configuration has unknown tower settings ({exc}).") from exc
         return data
 
     @classmethod

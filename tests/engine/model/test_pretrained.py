@@ -1,0 +1,65 @@
+"""open_clip pretrained specs: a fast clear sentence offline, the cache used when weights are there."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from engine.errors import ModelError, WeightsUnavailableError
+from engine.model import load_model
+from engine.model.clip import build_clip
+from engine.model.factory import pretrained_config
+from engine.model.pretrained import weights_cache
+
+
+def test_offline_without_cache_is_one_fast_sentence() -> None:
+    started = time.perf_counter()
+    with pytest.raises(WeightsUnavailableError) as err:
+        load_model("ViT-B-32-quickgelu:openai")
+    assert time.perf_counter() - started < 5
+    message = str(err.value)
+    assert "ViT-B-32-quickgelu:openai" in message and "checkpoint" in message
+    assert "\n" not in message and message.endswith(".")
+
+
+def test_offline_user_without_hf_offline_flag_is_also_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real user offline has no HF_HUB_OFFLINE: the reachability probe answers within seconds."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr("engine.model.pretrained.HF_HOST", "glimpse-unreachable.invalid")
+    started = time.perf_counter()
+    with pytest.raises(WeightsUnavailableError):
+        load_model("ViT-B-32-quickgelu:openai")
+    assert time.perf_counter() - started < 10
+
+
+def test_unknown_names_and_tags() -> None:
+    with pytest.raises(ModelError, match="no model named"):
+        load_model("ViT-Q-99:openai")
+    with pytest.raises(ModelError, match="no pretrained weights"):
+        load_model("ViT-B-32-quickgelu:nonexistent-tag")
+
+
+def test_cached_weights_load_without_network() -> None:
+    """Weights already in open_clip's cache (under Glimpse's cache folder) load offline, zero-shot."""
+    config = pretrained_config("ViT-B-32-quickgelu:openai", "ViT-B-32-quickgelu", "openai")
+    assert config.preprocess.image_size == 224 and config.quick_gelu and config.head is None
+    torch.manual_seed(0)
+    clip = build_clip(config)
+    # Lay the file out as huggingface_hub's cache does after open_clip downloaded it.
+    repo = weights_cache() / "models--timm--vit_base_patch32_clip_224.openai"
+    revision = "0" * 40
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(revision)
+    snapshot = repo / "snapshots" / revision
+    snapshot.mkdir(parents=True)
+    weights = {k: v.contiguous() for k, v in clip.state_dict().items()}
+    save_file(weights, str(snapshot / "open_clip_model.safetensors"))
+    model = load_model("ViT-B-32-quickgelu:openai", device="cpu")
+    assert model.is_zero_shot and model.dim == 512 and model.image_size == 224
+    pixels = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        expected = clip.encode_image(pixels)
+    assert torch.allclose(model.encode_frames(pixels), expected, atol=1e-4)
