@@ -44,9 +44,15 @@ class CliContext:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="glimpse")
-@click.option("--db", "db", type=click.Path(dir_okay=False), help="Library database file (default: GLIMPSE_HOME).")
-@click.option("--model", "model", help='Model spec: "tiny", "ViT-B-32-quickgelu:openai", a checkpoint file or folder.')
-@click.option("--device", "device", help='Torch device: "cuda", "mps" or "cpu" (default: the best available).')
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False), help="Library database file (default: GLIMPSE_HOME)."
+)
+@click.option(
+    "--model", "model", help='Model spec: "tiny", "ViT-B-32-quickgelu:openai", a checkpoint file or folder.'
+)
+@click.option(
+    "--device", "device", help='Torch device: "cuda", "mps" or "cpu" (default: the best available).'
+)
 @click.option("-v", "--verbose", count=True, help="More log detail (repeat for debug).")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, model: str | None, device: str | None, verbose: int) -> None:

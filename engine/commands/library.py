@@ -1,0 +1,304 @@
+"""Library commands: folders, index, reindex, search, status, check."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from engine import config
+
+EXIT_CHECK_FAILED = 3
+
+
+def _db(ctx: click.Context) -> Path:
+    return config.db_path(ctx.obj.db if ctx.obj else None)
+
+
+def _open(ctx: click.Context):
+    from engine.store import LibraryStore
+
+    return LibraryStore.open(_db(ctx))
+
+
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=None, ensure_ascii=False))
+
+
+# --- folders ---------------------------------------------------------------------------------------
+@click.group("folders")
+def folders() -> None:
+    """Manage the library folders."""
+
+
+@folders.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exclude", "excludes", multiple=True, help="Glob of files or folders to skip (repeatable).")
+@click.pass_context
+def folders_add(ctx: click.Context, paths: tuple[Path, ...], excludes: tuple[str, ...]) -> None:
+    """Add folders to the library (run `glimpse index` to index them)."""
+    with _open(ctx) as store:
+        for path in paths:
+            _require_dir(path)
+            row = store.add_folder(os.path.abspath(path), excludes=list(excludes))
+            if excludes:
+                store.set_folder_excludes(row.id, sorted(set(row.excludes) | set(excludes)))
+            click.echo(f"Added {row.path}")
+
+
+@folders.command("remove")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def folders_remove(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Remove folders from the library (their videos leave the index; files on disk are untouched)."""
+    with _open(ctx) as store:
+        known = {f.path for f in store.list_folders()}
+        for path in paths:
+            target = os.path.abspath(path)
+            if target not in known:
+                raise click.ClickException(f"{target} is not a library folder.")
+            store.remove_folder(target)
+            click.echo(f"Removed {target}")
+
+
+@folders.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def folders_list(ctx: click.Context, as_json: bool) -> None:
+    """List the library folders with their state."""
+    with _open(ctx) as store:
+        rows = store.list_folders()
+        counts = {f.id: len(store.videos(folder_id=f.id)) for f in rows}
+    data = [
+        {
+            "path": f.path,
+            "excludes": f.excludes,
+            "online": f.online,
+            "polling": f.polling,
+            "videos": counts[f.id],
+        }
+        for f in rows
+    ]
+    if as_json:
+        _echo_json(data)
+        return
+    if not data:
+        click.echo("No library folders yet. Add one with `glimpse folders add PATH` or `glimpse index PATH`.")
+    for d in data:
+        state = "online" if d["online"] else "OFFLINE"
+        extra = f"  exclude: {', '.join(d['excludes'])}" if d["excludes"] else ""
+        click.echo(f"{d['path']}  [{state}, {d['videos']} videos]{extra}")
+
+
+def _require_dir(path: Path) -> None:
+    if not path.is_dir():
+        raise click.ClickException(f"{path} is not a folder.")
+
+
+# --- index / reindex -------------------------------------------------------------------------------
+def _run_index(
+    ctx: click.Context,
+    roots: list[str] | None,
+    *,
+    force: bool,
+    retry_failed: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    from engine.commands.progress_bar import ProgressBar
+    from engine.indexing import Indexer
+
+    show = not quiet and not as_json
+    bar = ProgressBar(enabled=show)
+    indexer = Indexer(_db(ctx), model_spec=ctx.obj.model, device=ctx.obj.device, on_progress=bar.update)
+    try:
+        summary = indexer.run(roots, force=force, retry_failed=retry_failed)
+    except KeyboardInterrupt:
+        indexer.cancel()
+        bar.close()
+        raise
+    finally:
+        bar.close()
+    if as_json:
+        _echo_json(
+            {
+                "indexed": summary.indexed,
+                "moved": summary.moved,
+                "removed": summary.removed,
+                "failed": [{"path": p, "reason": r} for p, r in summary.failures],
+                "skipped": summary.skipped,
+                "offline": summary.offline_roots,
+                "cancelled": summary.cancelled,
+            }
+        )
+        return
+    click.echo(
+        f"Indexed {summary.indexed}, moved {summary.moved}, removed {summary.removed}, "
+        f"unchanged {summary.skipped}, failed {summary.failed}."
+    )
+    for path, reason in summary.failures:
+        click.echo(f"  failed: {path}: {reason}", err=True)
+    for root in summary.offline_roots:
+        click.echo(f"  offline: {root} (its index is kept until it comes back)", err=True)
+
+
+@click.command("index")
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exclude", "excludes", multiple=True, help="Glob to skip in the added folders (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of a progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def index(
+    ctx: click.Context, paths: tuple[Path, ...], excludes: tuple[str, ...], as_json: bool, quiet: bool
+) -> None:
+    """Add PATHS as library folders (if given) and bring the index up to date."""
+    roots = None
+    if paths:
+        with _open(ctx) as store:
+            for path in paths:
+                _require_dir(path)
+                row = store.add_folder(os.path.abspath(path), excludes=list(excludes))
+                if excludes:
+                    store.set_folder_excludes(row.id, sorted(set(row.excludes) | set(excludes)))
+        roots = [os.path.abspath(p) for p in paths]
+    else:
+        with _open(ctx) as store:
+            if not store.list_folders():
+                raise click.ClickException("The library has no folders yet: run `glimpse index PATH`.")
+    _run_index(ctx, roots, force=False, retry_failed=False, as_json=as_json, quiet=quiet)
+
+
+@click.command("reindex")
+@click.option("--force", is_flag=True, help="Re-encode every video, changed or not.")
+@click.option("--retry-failed", is_flag=True, help="Try the files that failed before again.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def reindex(ctx: click.Context, force: bool, retry_failed: bool, as_json: bool, quiet: bool) -> None:
+    """Bring every library folder up to date (optionally re-encoding all, or retrying failures)."""
+    with _open(ctx) as store:
+        if not store.list_folders():
+            raise click.ClickException("The library has no folders yet: run `glimpse index PATH`.")
+    _run_index(ctx, None, force=force, retry_failed=retry_failed, as_json=as_json, quiet=quiet)
+
+
+# --- search ----------------------------------------------------------------------------------------
+@click.command("search")
+@click.argument("query", required=False)
+@click.option(
+    "-k", "k", default=20, show_default=True, type=click.IntRange(1, 4096), help="How many moments."
+)
+@click.option(
+    "--image", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Search by an image."
+)
+@click.option("--like", "like", type=int, help="More like this clip id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search_cmd(
+    ctx: click.Context, query: str | None, k: int, image: Path | None, like: int | None, as_json: bool
+) -> None:
+    """Search the library: QUERY in plain language, or --image FILE, or --like CLIP_ID."""
+    from engine.search import ClipQuery, ImageQuery, Searcher
+
+    q: object
+    if image is not None:
+        q = ImageQuery(image)
+    elif like is not None:
+        q = ClipQuery(like)
+    elif query is not None:
+        q = query
+    else:
+        raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
+    with _open(ctx) as store:
+        model = _library_model(ctx, store)
+        searcher = Searcher(store, model)
+        results = searcher.search(q, k=k)
+        notes = list(getattr(searcher, "warnings", []) or [])
+    if as_json:
+        _echo_json([r.to_json() for r in results])
+        return
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if not results:
+        click.echo("No matching moments.")
+    for i, r in enumerate(results, 1):
+        click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {r.path}")
+
+
+def _library_model(ctx: click.Context, store):
+    from engine.model import load_model
+
+    spec = ctx.obj.model or store.get_meta("model_spec") or config.default_model_spec()
+    return load_model(spec, device=ctx.obj.device)
+
+
+def _ts(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
+
+
+# --- status / check --------------------------------------------------------------------------------
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Show what the library holds: videos by state, clips, failures, model."""
+    with _open(ctx) as store:
+        counts = store.counts()
+        failures = store.failures()
+        model = store.get_meta("model_spec")
+        fingerprint = store.get_meta("model_fingerprint")
+        folders_ = store.list_folders()
+        db = str(store.path)
+    data = {
+        "videos": {
+            "indexed": counts.indexed,
+            "failed": counts.failed,
+            "pending": counts.pending,
+            "offline": counts.offline,
+        },
+        "clips": counts.clips,
+        "failed": [{"path": p, "reason": r} for p, r in failures],
+        "model": model,
+        "fingerprint": fingerprint,
+        "db": db,
+        "folders": [{"path": f.path, "online": f.online, "polling": f.polling} for f in folders_],
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"Library: {db}")
+    click.echo(f"Model:   {model or '(none yet)'}")
+    v = data["videos"]
+    click.echo(
+        f"Videos:  {v['indexed']} indexed, {v['pending']} pending, "
+        f"{v['failed']} failed, {v['offline']} offline"
+    )
+    click.echo(f"Clips:   {counts.clips}")
+    for f in folders_:
+        state = "offline" if not f.online else "polling (no file events)" if f.polling else "online"
+        click.echo(f"Folder:  {f.path} [{state}]")
+    for p, r in failures:
+        click.echo(f"Failed:  {p}: {r}")
+
+
+@click.command("check")
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check the library's integrity; exit 0 when sound, 3 when problems were found."""
+    with _open(ctx) as store:
+        problems = store.check()
+    if problems:
+        for p in problems:
+            click.echo(f"problem: {p}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    click.echo("The library is sound.")
+
+
+def register(group: click.Group) -> None:
+    """Add the library commands to the `glimpse` group."""
+    for command in (folders, index, reindex, search_cmd, status, check):
+        group.add_command(command)

@@ -1,0 +1,238 @@
+"""The Indexer: scan the library folders, then run the pipeline, with progress, pause and cancel."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import config
+from engine.errors import IndexingError
+from engine.indexing.pipeline import Control, Pipeline, PipelineStats, VideoJob
+from engine.indexing.progress import IndexProgress, Phase
+from engine.indexing.scan import ScanPlan, plan_scan
+from engine.store import FolderRow, LibraryStore
+
+log = logging.getLogger(__name__)
+
+META_MODEL_SPEC = "model_spec"
+
+
+@dataclass
+class IndexSummary:
+    """What one run did."""
+
+    indexed: int = 0
+    moved: int = 0
+    removed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    offline_roots: list[str] = field(default_factory=list)
+    encoded_videos: int = 0
+    cancelled: bool = False
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of this run
+
+
+def default_decode_workers() -> int:
+    """One decode worker per two cores, between 1 and 4: the encoder needs cores too."""
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+class Indexer:
+    """Brings a library's index in step with its folders. One Indexer is the library's one writer."""
+
+    def __init__(
+        self,
+        store_path: Path | str | None = None,
+        *,
+        model_spec: str | None = None,
+        device: str | None = None,
+        on_progress: Callable[[IndexProgress], None] | None = None,
+        model=None,
+        fps: float = config.DEFAULT_SAMPLE_FPS,
+        max_frames: int = config.DEFAULT_MAX_FRAMES,
+        decode_workers: int | None = None,
+    ) -> None:
+        self.store_path = config.db_path(store_path)
+        self.model_spec = model_spec
+        self.device = device
+        self.on_progress = on_progress
+        self._model = model
+        self.fps = fps
+        self.max_frames = max_frames
+        self.decode_workers = decode_workers or default_decode_workers()
+        self._control = Control()
+        self._lock = threading.Lock()  # one run at a time per Indexer
+
+    # --- control ---------------------------------------------------------------------------------
+    def pause(self) -> None:
+        self._control.pause()
+        self._emit(IndexProgress(phase=Phase.PAUSED, message="paused"))
+
+    def resume(self) -> None:
+        self._control.resume()
+
+    def cancel(self) -> None:
+        self._control.cancel()
+
+    @property
+    def paused(self) -> bool:
+        return self._control.paused
+
+    # --- model -----------------------------------------------------------------------------------
+    def model_for(self, store: LibraryStore):
+        """The library's model: the one given, else the spec given, else the library's, else the default."""
+        if self._model is not None:
+            return self._model
+        from engine.model import load_model
+
+        spec = self.model_spec or store.get_meta(META_MODEL_SPEC) or config.default_model_spec()
+        self._model = load_model(spec, device=self.device)
+        return self._model
+
+    def _adopt_model(self, store: LibraryStore, model) -> None:
+        """Record the model's spec with the library (the store drops old vectors on a new fingerprint)."""
+        spec = self.model_spec or getattr(model, "spec", None)
+        if spec and store.get_meta(META_MODEL_SPEC) != spec:
+            store.set_meta(META_MODEL_SPEC, spec)
+
+    # --- runs ------------------------------------------------------------------------------------
+    def run(
+        self, roots: Sequence[Path | str] | None = None, *, force: bool = False, retry_failed: bool = False
+    ) -> IndexSummary:
+        """Scan the library folders (or just `roots`, library folders all) and index what changed."""
+        with self._lock, LibraryStore.open(self.store_path) as store:
+            folders = self._folders(store, roots)
+            return self._run(store, folders, force=force, retry_failed=retry_failed)
+
+    def sync_paths(self, paths: Sequence[Path | str]) -> IndexSummary:
+        """Reconcile the library folders holding `paths` (files or folders that changed on disk)."""
+        with self._lock, LibraryStore.open(self.store_path) as store:
+            all_folders = store.list_folders()
+            wanted: dict[int, FolderRow] = {}
+            for p in paths:
+                real = os.path.abspath(p)
+                for folder in all_folders:
+                    if real == folder.path or real.startswith(folder.path.rstrip(os.sep) + os.sep):
+                        wanted[folder.id] = folder
+            if not wanted:
+                return IndexSummary()
+            return self._run(store, list(wanted.values()), force=False, retry_failed=False)
+
+    def _folders(self, store: LibraryStore, roots: Sequence[Path | str] | None) -> list[FolderRow]:
+        folders = store.list_folders()
+        if roots is None:
+            return folders
+        by_path = {f.path: f for f in folders}
+        chosen = []
+        for root in roots:
+            folder = by_path.get(os.path.abspath(root))
+            if folder is None:
+                raise IndexingError(
+                    f"{root} is not a library folder; add it first with `glimpse folders add`."
+                )
+            chosen.append(folder)
+        return chosen
+
+    def _run(
+        self, store: LibraryStore, folders: list[FolderRow], *, force: bool, retry_failed: bool
+    ) -> IndexSummary:
+        summary = IndexSummary()
+        if self._control.cancelled:
+            self._control = Control()
+        self._emit(IndexProgress(phase=Phase.SCANNING, message="scanning library folders"))
+        model = self.model_for(store)
+        self._adopt_model(store, model)
+        plan = plan_scan(store, folders, model.fingerprint, force=force, retry_failed=retry_failed)
+        self._apply_plan(store, folders, plan, summary)
+        jobs = [
+            VideoJob(vid, f.path, f.size, f.mtime, digest) for vid, f, digest in self._pending(store, plan)
+        ]
+        started = time.monotonic()
+        pipeline = Pipeline(
+            store,
+            model,
+            fps=self.fps,
+            max_frames=self.max_frames,
+            decode_workers=self.decode_workers,
+            control=self._control,
+            on_video=lambda stats: self._emit(self._progress(stats, len(jobs), started)),
+        )
+        self._emit(self._progress(pipeline.stats, len(jobs), started))
+        stats = pipeline.run(jobs)
+        summary.encoded_videos = pipeline.encoded_videos
+        summary.indexed = pipeline.encoded_videos
+        summary.failed = stats.videos_failed
+        summary.cancelled = self._control.cancelled
+        summary.failures = list(pipeline.failures)
+        phase = Phase.CANCELLED if summary.cancelled else Phase.DONE
+        self._emit(self._progress(stats, len(jobs), started, phase=phase))
+        return summary
+
+    def _apply_plan(
+        self, store: LibraryStore, folders: list[FolderRow], plan: ScanPlan, summary: IndexSummary
+    ) -> None:
+        offline = set(plan.offline_roots)
+        for folder in folders:
+            if folder.online == (folder.path in offline):
+                store.set_folder_state(folder.id, online=folder.path not in offline)
+        for move in plan.moves:
+            store.move_video(
+                move.video_id,
+                new_path=move.new.path,
+                folder_id=move.folder_id,
+                size=move.new.size,
+                mtime=move.new.mtime,
+            )
+            log.info("moved %s -> %s", move.old_path, move.new.path)
+        for row, f in plan.touched:
+            store.move_video(row.id, new_path=f.path, folder_id=row.folder_id, size=f.size, mtime=f.mtime)
+        for row in plan.gone:
+            store.delete_video(row.id)
+            log.info("removed %s", row.path)
+        summary.moved = len(plan.moves)
+        summary.removed = len(plan.gone)
+        summary.skipped = plan.skipped
+        summary.offline_roots = list(plan.offline_roots)
+        for root in plan.offline_roots:
+            log.warning("library folder %s is offline; its index is kept", root)
+
+    def _pending(self, store: LibraryStore, plan: ScanPlan) -> list[tuple[int, object, str]]:
+        out = []
+        for folder_id, f, digest in plan.to_index:
+            video_id = store.add_pending(folder_id, f.path, f.size, f.mtime, digest)
+            out.append((video_id, f, digest))
+        return out
+
+    # --- progress --------------------------------------------------------------------------------
+    def _progress(
+        self, stats: PipelineStats, total: int, started: float, phase: Phase = Phase.INDEXING
+    ) -> IndexProgress:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        done = stats.videos_done
+        eta = (elapsed / done) * (total - done) if done and total > done else (0.0 if done >= total else None)
+        if phase == Phase.INDEXING and self._control.paused:
+            phase = Phase.PAUSED
+        return IndexProgress(
+            phase=phase,
+            videos_done=done,
+            videos_total=total,
+            videos_failed=stats.videos_failed,
+            current_file=stats.current_file,
+            frames_per_s=stats.frames / elapsed,
+            video_s_per_s=stats.video_seconds / elapsed,
+            eta_s=eta,
+            message=stats.last_message,
+        )
+
+    def _emit(self, progress: IndexProgress) -> None:
+        if self.on_progress is None:
+            return
+        try:
+            self.on_progress(progress)
+        except Exception:  # a broken listener must not stop indexing
+            log.exception("progress listener failed")

@@ -1,0 +1,215 @@
+"""Library scan: walk the folders, then diff the disk against the store.
+
+Decisions per file (rclip's habits): unchanged (size, mtime) is skipped; a touched file whose partial
+content hash did not change only gets its new mtime; a file that vanished from one path and appears
+at another with the same hash is a move (its vectors are kept); anything else new or changed is indexed.
+A root that is missing, or suddenly empty while the store still holds videos for it, is marked offline
+and nothing of its index is touched: an unmounted drive must never wipe a library.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.store import FolderRow, LibraryStore, VideoRow, VideoStatus, content_hash
+from engine.video import VIDEO_EXTENSIONS
+
+log = logging.getLogger(__name__)
+
+#: Folders that never hold a user's videos (system, trash, NAS thumbnails, version control).
+SKIP_DIR_NAMES = frozenset({"@eaDir", "$RECYCLE.BIN", "System Volume Information", "lost+found", "#recycle"})
+
+
+@dataclass(frozen=True)
+class DiskFile:
+    """A video file seen on disk."""
+
+    path: str
+    size: int
+    mtime: float
+
+
+@dataclass
+class Move:
+    video_id: int
+    old_path: str
+    new: DiskFile
+    folder_id: int
+
+
+@dataclass
+class ScanPlan:
+    """What it takes to bring the store in step with the disk."""
+
+    to_index: list[tuple[int, DiskFile, str]] = field(default_factory=list)  # (folder_id, file, hash)
+    moves: list[Move] = field(default_factory=list)
+    touched: list[tuple[VideoRow, DiskFile]] = field(default_factory=list)  # same content, new mtime
+    gone: list[VideoRow] = field(default_factory=list)
+    skipped: int = 0
+    offline_roots: list[str] = field(default_factory=list)
+    online_roots: list[str] = field(default_factory=list)
+
+
+def _skip_dir(name: str) -> bool:
+    return name.startswith(".") or name.startswith(".Trash-") or name in SKIP_DIR_NAMES
+
+
+def _excluded(rel_posix: str, name: str, excludes: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(rel_posix, pat) or fnmatch.fnmatch(name, pat) for pat in excludes)
+
+
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        return False
+
+
+def walk_videos(root: Path, excludes: Sequence[str] = ()) -> Iterator[DiskFile]:
+    """Yield the video files under root, recursively.
+
+    Hidden and system folders and the exclude globs (matched against the path relative to the root
+    and against the bare name) are skipped. Symlinked folders are never entered, so a walk cannot loop
+    or leave the root; a symlinked file counts only when its target lies inside the root.
+    """
+    root_real = os.path.realpath(root)
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            log.warning("cannot list %s: %s", folder, exc)
+            continue
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
+            if _excluded(rel, entry.name, excludes):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not _skip_dir(entry.name):
+                        stack.append(entry.path)
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in VIDEO_EXTENSIONS or entry.name.startswith(
+                    "."
+                ):
+                    continue
+                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root_real):
+                    continue
+                st = entry.stat(follow_symlinks=True)
+            except OSError:
+                continue  # vanished or unreadable while we looked: the next scan sees it again
+            if entry.is_file(follow_symlinks=True):
+                yield DiskFile(path=os.path.abspath(entry.path), size=st.st_size, mtime=st.st_mtime)
+
+
+def _root_is_offline(folder: FolderRow, files: list[DiskFile], known: int) -> bool:
+    if not os.path.isdir(folder.path):
+        return True
+    # Suddenly empty while we hold videos for it: most likely an unmounted drive or an empty mount point.
+    return not files and known > 0 and not _any_entry(folder.path)
+
+
+def _any_entry(path: str) -> bool:
+    try:
+        with os.scandir(path) as it:
+            return any(True for _ in it)
+    except OSError:
+        return False
+
+
+def _needs_index(row: VideoRow, fingerprint: str, force: bool, retry_failed: bool) -> bool:
+    if force or row.status == VideoStatus.PENDING:
+        return True
+    if row.status == VideoStatus.FAILED:
+        return retry_failed
+    return row.fingerprint != fingerprint
+
+
+def plan_scan(
+    store: LibraryStore,
+    folders: Iterable[FolderRow],
+    fingerprint: str,
+    *,
+    force: bool = False,
+    retry_failed: bool = False,
+) -> ScanPlan:
+    """Diff the given library folders on disk against the store and say what to do."""
+    plan = ScanPlan()
+    new_files: list[tuple[int, DiskFile]] = []
+    vanished: dict[int, VideoRow] = {}
+    for folder in folders:
+        rows = {row.path: row for row in store.videos(folder_id=folder.id)}
+        files = list(walk_videos(Path(folder.path), folder.excludes))
+        if _root_is_offline(folder, files, len(rows)):
+            plan.offline_roots.append(folder.path)
+            continue
+        plan.online_roots.append(folder.path)
+        seen: set[str] = set()
+        for f in files:
+            seen.add(f.path)
+            row = rows.get(f.path)
+            if row is None:
+                new_files.append((folder.id, f))
+            elif (row.size, row.mtime) != (f.size, f.mtime):
+                digest = _hash_or_none(f.path)
+                if digest is None:
+                    continue
+                if digest == row.content_hash and row.status == VideoStatus.INDEXED and not force:
+                    plan.touched.append((row, f))
+                    if _needs_index(row, fingerprint, force, retry_failed):
+                        plan.to_index.append((folder.id, f, digest))
+                else:
+                    plan.to_index.append((folder.id, f, digest))
+            elif _needs_index(row, fingerprint, force, retry_failed):
+                plan.to_index.append((folder.id, f, row.content_hash or _hash_or_none(f.path) or ""))
+            else:
+                plan.skipped += 1
+        for path, row in rows.items():
+            if path not in seen:
+                vanished[row.id] = row
+    _match_moves(plan, new_files, vanished, fingerprint, force=force, retry_failed=retry_failed)
+    plan.gone.extend(vanished.values())
+    return plan
+
+
+def _match_moves(
+    plan: ScanPlan,
+    new_files: list[tuple[int, DiskFile]],
+    vanished: dict[int, VideoRow],
+    fingerprint: str,
+    *,
+    force: bool,
+    retry_failed: bool,
+) -> None:
+    """A new path whose content hash equals a vanished, indexed video's is a move: no re-encoding."""
+    by_hash: dict[str, list[VideoRow]] = {}
+    for row in vanished.values():
+        if row.content_hash:
+            by_hash.setdefault(row.content_hash, []).append(row)
+    for folder_id, f in new_files:
+        digest = _hash_or_none(f.path)
+        if digest is None:
+            continue
+        candidates = by_hash.get(digest)
+        if candidates and not force:
+            row = candidates.pop()
+            del vanished[row.id]
+            plan.moves.append(Move(video_id=row.id, old_path=row.path, new=f, folder_id=folder_id))
+            if _needs_index(row, fingerprint, force, retry_failed):
+                plan.to_index.append((folder_id, f, digest))
+        else:
+            plan.to_index.append((folder_id, f, digest))
+
+
+def _hash_or_none(path: str) -> str | None:
+    try:
+        return content_hash(path)
+    except OSError as exc:
+        log.info("cannot read %s: %s", path, exc)
+        return None

@@ -1,0 +1,163 @@
+"""Indexing throughput: pipeline vs decode-only and encode-only on the same files, in one run.
+
+    python tests/bench/index_bench.py [--model tiny|vit-b-32] [--device cpu|cuda] [--videos 4] [--seconds 30]
+                                     [--size 1280x720] [--json]
+
+Rates are seconds of video per wall second. Goal: pipeline ≥ 0.9 × min(decode-only, encode-only).
+Videos are generated here: H.264 through ffmpeg when it is on PATH (what phones and cameras write),
+else MPEG-4 Part 2 through OpenCV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engine.indexing import Indexer  # noqa: E402
+from engine.indexing.indexer import default_decode_workers  # noqa: E402
+from engine.model.batch import encode_clip_batch  # noqa: E402
+from engine.store import LibraryStore  # noqa: E402
+from engine.video import sample_clips  # noqa: E402
+from tests.bench.bench_models import bench_model  # noqa: E402
+
+
+def make_video(path: Path, seconds: int, size: tuple[int, int], seed: int) -> None:
+    """A moving scene with a hard cut every 7 s, so clips and shot detection do real work."""
+    w, h = size
+    fps = 30
+    if shutil.which("ffmpeg"):
+        src = f"testsrc2=size={w}x{h}:rate={fps}:duration={seconds}"
+        cmd = [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            src,
+            "-vf",
+            f"hue=h={seed * 40}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ]
+        subprocess.run(cmd, check=True)
+        return
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    rng = np.random.default_rng(seed)
+    for i in range(seconds * fps):
+        if i % (7 * fps) == 0:
+            base = cv2.resize(rng.integers(0, 255, (9, 16, 3), dtype=np.uint8), (w, h))
+        frame = np.roll(base, i * 4, axis=1)
+        writer.write(frame)
+    writer.release()
+
+
+def decode_only(files: list[Path], model, workers: int) -> tuple[float, list]:
+    """Sample + preprocess every file (the decode stage alone), keeping the pixels for encode_only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(path: Path):
+        out = []
+        for clip in sample_clips(path):
+            out.append((model.preprocess([f.rgb for f in clip.frames]), clip.end - clip.start))
+        return out
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(one, files))
+    elapsed = time.perf_counter() - t0
+    clips = [c for r in results for c in r]
+    return sum(d for _, d in clips) / elapsed, clips
+
+
+def encode_only(clips: list, model, batch_frames: int = 96) -> float:
+    t0 = time.perf_counter()
+    batch, n = [], 0
+    for pixels, _ in clips:
+        batch.append(pixels)
+        n += pixels.shape[0]
+        if n >= batch_frames:
+            encode_clip_batch(model, batch)
+            batch, n = [], 0
+    encode_clip_batch(model, batch)
+    elapsed = time.perf_counter() - t0
+    return sum(d for _, d in clips) / elapsed
+
+
+def pipeline(folder: Path, model, workers: int, db: Path) -> float:
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    total = 0.0
+    t0 = time.perf_counter()
+    Indexer(db, model=model, decode_workers=workers).run()
+    elapsed = time.perf_counter() - t0
+    with LibraryStore.open(db) as store:
+        total = sum(v.duration or 0.0 for v in store.videos())
+        assert store.counts().failed == 0
+    return total / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="tiny", choices=["tiny", "vit-b-32"])
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--videos", type=int, default=4)
+    ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--workers", type=int, default=0, help="decode workers (default: the indexer's)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    w, h = (int(v) for v in args.size.split("x"))
+    workers = args.workers or default_decode_workers()
+    model = bench_model(args.model, args.device)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "videos"
+        folder.mkdir()
+        files = []
+        for i in range(args.videos):
+            path = folder / f"v{i}.mp4"
+            make_video(path, args.seconds, (w, h), i)
+            files.append(path)
+        encode_clip_batch(model, [model.preprocess([np.zeros((h, w, 3), np.uint8)] * 4)])  # warm-up
+        dec_rate, clips = decode_only(files, model, workers)
+        enc_rate = encode_only(clips, model)
+        pipe_rate = pipeline(folder, model, workers, Path(tmp) / "lib.db")
+    result = {
+        "model": args.model,
+        "device": str(model.device),
+        "videos": args.videos,
+        "seconds_each": args.seconds,
+        "size": args.size,
+        "decode_workers": workers,
+        "codec": "h264" if shutil.which("ffmpeg") else "mpeg4",
+        "decode_only_video_s_per_s": round(dec_rate, 2),
+        "encode_only_video_s_per_s": round(enc_rate, 2),
+        "pipeline_video_s_per_s": round(pipe_rate, 2),
+        "ratio_to_min": round(pipe_rate / min(dec_rate, enc_rate), 3),
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for k, v in result.items():
+            print(f"{k:>28}: {v}")
+
+
+if __name__ == "__main__":
+    main()

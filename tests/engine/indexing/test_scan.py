@@ -1,0 +1,100 @@
+"""The scan walks folders safely and diffs disk against the store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from engine.indexing.scan import plan_scan, walk_videos
+from engine.store import ClipRecord, FrameRecord, LibraryStore
+
+
+def _save(store: LibraryStore, video_id: int, size: int, mtime: float, digest: str, fp: str = "fp") -> None:
+    clip = ClipRecord(
+        start=0.0, end=1.0, vector=np.ones(4, np.float32) / 2, frames=[FrameRecord(0.0, 1.0, b"")]
+    )
+    store.save_video(
+        video_id, duration=1.0, fingerprint=fp, clips=[clip], size=size, mtime=mtime, content_hash=digest
+    )
+
+
+def _touch(path: Path, data: bytes = b"x" * 100) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_walk_skips_hidden_system_and_excluded(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    keep = [_touch(root / "a.mp4"), _touch(root / "sub" / "b.MOV"), _touch(root / "sub" / "deep" / "c.mkv")]
+    for skipped in (
+        ".git/x.mp4",
+        "@eaDir/thumb.mp4",
+        "$RECYCLE.BIN/old.mp4",
+        ".Trash-1000/files/t.mp4",
+        "System Volume Information/s.mp4",
+        ".hidden/h.mp4",
+        "sub/.dotfile.mp4",
+        "notes.txt",
+        "raw/skip_me.mp4",
+        "sub/clip.tmp.mp4",
+    ):
+        _touch(root / skipped)
+    found = sorted(f.path for f in walk_videos(root, excludes=["raw", "*.tmp.mp4"]))
+    assert found == sorted(str(p) for p in keep)
+
+
+def test_walk_never_follows_symlinked_folders_or_loops(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    outside = tmp_path / "outside"
+    _touch(root / "a.mp4")
+    _touch(outside / "secret.mp4")
+    os.symlink(root, root / "loop")  # a loop back to the root
+    os.symlink(outside, root / "out")  # a way out of the root
+    os.symlink(outside / "secret.mp4", root / "linked_out.mp4")
+    os.symlink(root / "a.mp4", root / "linked_in.mp4")
+    found = sorted(os.path.basename(f.path) for f in walk_videos(root))
+    assert found == ["a.mp4", "linked_in.mp4"]
+
+
+def test_plan_new_changed_moved_gone_and_offline(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    a = _touch(root / "a.mp4", b"A" * 5000)
+    b = _touch(root / "b.mp4", b"B" * 5000)
+    c = _touch(root / "c.mp4", b"C" * 5000)
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folder = store.add_folder(str(root))
+        plan = plan_scan(store, [folder], "fp")
+        assert sorted(f.path for _, f, _ in plan.to_index) == sorted(map(str, (a, b, c)))
+        for folder_id, f, digest in plan.to_index:  # pretend they were indexed (no clips needed for the diff)
+            vid = store.add_pending(folder_id, f.path, f.size, f.mtime, digest)
+            _save(store, vid, f.size, f.mtime, digest)
+        assert plan_scan(store, [folder], "fp").skipped == 3
+
+        a.rename(root / "renamed.mp4")  # move: same content, new path
+        b.write_bytes(b"b" * 6000)  # changed
+        c.unlink()  # gone
+        plan = plan_scan(store, [folder], "fp")
+        assert [(m.old_path, m.new.path) for m in plan.moves] == [(str(a), str(root / "renamed.mp4"))]
+        assert [f.path for _, f, _ in plan.to_index] == [str(b)]
+        assert [row.path for row in plan.gone] == [str(c)]
+
+        # A different model fingerprint means everything is re-encoded.
+        assert len(plan_scan(store, [folder], "other").to_index) >= 2
+
+
+def test_missing_or_emptied_root_is_offline_not_wiped(tmp_path: Path) -> None:
+    root = tmp_path / "drive"
+    f = _touch(root / "a.mp4", b"A" * 5000)
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folder = store.add_folder(str(root))
+        vid = store.add_pending(folder.id, str(f), 5000, f.stat().st_mtime, "h")
+        _save(store, vid, 5000, f.stat().st_mtime, "h")
+        f.unlink()  # the mount point is now empty
+        plan = plan_scan(store, [folder], "fp")
+        assert plan.offline_roots == [str(root)] and plan.gone == []
+        root.rmdir()  # and now missing altogether
+        plan = plan_scan(store, [folder], "fp")
+        assert plan.offline_roots == [str(root)] and plan.gone == []
