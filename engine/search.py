@@ -139,7 +139,7 @@ class Searcher:
         for note in warnings:
             log.warning("%s", note)
         exclude = {int(query.clip_id)} if isinstance(query, ClipQuery) else set()
-        fetch = min(MAX_FETCH, max(64, 4 * k))
+        fetch = min(MAX_FETCH, max(32, 2 * k))
         while True:
             hits = [(c, s) for c, s in self.store.knn(vector, fetch, filters) if c not in exclude]
             moments = self._group(hits, per_video)

