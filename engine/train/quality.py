@@ -1,0 +1,118 @@
+"""The synthetic quality check: pre-train a tiny CLIP, measure mean pooling, distill the student, measure it.
+
+Used by tests/bench/quality.py (full and --quick) and by the test suite (a shortened run).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from engine.model import load_model
+from engine.train.data import split_of
+from engine.train.evaluate import Pooling, evaluate
+from engine.train.loop import Finetune, TrainConfig, train
+from engine.train.pretrain import pretrain_clip
+from engine.train.synthetic import SyntheticSpec, frame_phrase_pairs, make_synthetic_set
+from engine.train.teachers import ClipTeacher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QualityPlan:
+    """How much work a quality run does."""
+
+    pretrain_steps: int = 600
+    pretrain_pairs: int = 48 * 20
+    data: SyntheticSpec = field(default_factory=SyntheticSpec)
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 1e-3
+    finetune: Finetune = Finetune.FROZEN
+    seed: int = 0
+
+
+FULL = QualityPlan()
+QUICK = QualityPlan(pretrain_steps=300, data=SyntheticSpec(train_videos=240, test_pairs=30), epochs=12)
+
+
+@dataclass
+class QualityResult:
+    """Text-to-video R@1 (percent) on the held-out split for chance, mean pooling, teacher and student."""
+
+    chance_r1: float
+    meanp_r1: float
+    student_r1: float
+    meanp_v2t_r1: float
+    student_v2t_r1: float
+    student_r5: float
+    student_median_rank: float
+    test_videos: int
+    train_videos: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-friendly dict."""
+        return asdict(self)
+
+
+def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False) -> QualityResult:
+    """Pre-train a tiny CLIP on frames and phrases, then distill and evaluate the student on held-out videos.
+
+    Args:
+        work: a folder for the pre-trained base model, the student checkpoint and the feature cache.
+        plan: sizes (FULL or QUICK, or your own).
+        progress: show progress bars.
+
+    Returns:
+        Chance, mean-pooling and student R@1 on the test split (which holds order-swapped pairs).
+    """
+    work = Path(work)
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    model = load_model("tiny", device="cpu")
+    pairs = frame_phrase_pairs(plan.pretrain_pairs, plan.data.size, plan.seed)
+    pretrain_clip(model, pairs, steps=plan.pretrain_steps, seed=plan.seed, progress=progress)
+    # The pre-trained backbone without a head is the zero-shot (mean pooling) model and the teacher.
+    model.head = None
+    model.config = model.config.with_head(None)
+    model.save(work / "base")
+    times["pretrain"] = time.perf_counter() - t0
+
+    videos = make_synthetic_set(plan.data)
+    train_set, test_set = split_of(videos, "train"), split_of(videos, "test")
+    cache = work / "features"
+    t1 = time.perf_counter()
+    meanp = evaluate(model, test_set, cache_root=cache, pooling=Pooling.MEAN)
+    teacher = ClipTeacher(load_model(str(work / "base"), device="cpu"))
+    config = TrainConfig(
+        epochs=plan.epochs, batch_size=plan.batch_size, lr=plan.lr, finetune=plan.finetune, seed=plan.seed
+    )
+    train(
+        model,
+        train_set,
+        work / "student",
+        teacher=teacher,
+        config=config,
+        cache_root=cache,
+        progress=progress,
+    )
+    times["distill"] = time.perf_counter() - t1
+    student_model = load_model(str(work / "student"), device="cpu")
+    student = evaluate(student_model, test_set, cache_root=cache)
+    times["total"] = time.perf_counter() - t0
+    return QualityResult(
+        chance_r1=100.0 / student.videos,
+        meanp_r1=meanp.t2v.r1,
+        student_r1=student.t2v.r1,
+        meanp_v2t_r1=meanp.v2t.r1,
+        student_v2t_r1=student.v2t.r1,
+        student_r5=student.t2v.r5,
+        student_median_rank=student.t2v.median_rank,
+        test_videos=student.videos,
+        train_videos=len(train_set),
+        seconds={k: round(v, 1) for k, v in times.items()},
+    )
