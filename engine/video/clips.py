@@ -71,10 +71,10 @@ class ClipBuilder:
         return cur
 
 
-def decode_warnings(info: VideoInfo, header_trusted: bool, stats: DecodeStats, end: float) -> list[str]:
+def decode_warnings(info: VideoInfo, header_exact: bool, stats: DecodeStats, end: float) -> list[str]:
     """Warnings for a pass that decoded less than the header promised or lost frames."""
     warnings = list(stats.notes)
-    if header_trusted and info.duration - end > max(TRUNCATION_SLACK_S, 0.02 * info.duration):
+    if header_exact and info.duration - end > max(TRUNCATION_SLACK_S, 0.02 * info.duration):
         warnings.append(f"file is truncated or corrupt: decoded up to {end:.1f} s of {info.duration:.1f} s")
     if stats.failed_retrieves:
         warnings.append(f"{stats.failed_retrieves} frame(s) could not be decoded")
@@ -104,7 +104,7 @@ def iter_clips_in_process(
     p = str(path)
     cap = open_capture(p)
     try:
-        info, trusted = header_info(cap, p)
+        info, exact = header_info(cap, p)
         if on_info is not None:
             on_info(info)
         stats = DecodeStats()
@@ -119,9 +119,9 @@ def iter_clips_in_process(
             return
         step = stats.frame_step or (1.0 / info.fps if info.fps else 0.0)
         end = stats.last_t + step
-        if trusted and abs(info.duration - end) <= max(TRUNCATION_SLACK_S, 0.02 * info.duration):
+        if exact and abs(info.duration - end) <= max(TRUNCATION_SLACK_S, 0.02 * info.duration):
             end = max(end, info.duration)  # the header's duration, where decoding agrees with it
-        last = builder.finish(end, decode_warnings(info, trusted, stats, end))
+        last = builder.finish(end, decode_warnings(info, exact, stats, end))
         if last is None:
             raise CorruptVideoError(
                 f"{Path(p).name}: file is truncated or corrupt (no frame could be decoded).", path=p

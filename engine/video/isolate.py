@@ -60,67 +60,99 @@ def _error_message(exc: BaseException) -> tuple[str, str]:
     return "CorruptVideoError", f"file is truncated or corrupt ({type(exc).__name__}: {exc})"
 
 
-def _run_job(job: _Job, results: Any, cancel: Any, progress: Any) -> None:
-    """Run one job inside the worker, putting ("info"|"clip"|"error", ...) messages on `results`."""
+def _run_job(job: _Job, send: Any, cancel: Any, progress: Any) -> None:
+    """Run one job inside the worker, sending ("info"|"clip", ...) messages to the parent."""
     from engine.video.clips import iter_clips_in_process
     from engine.video.probe import probe_in_process
 
     def should_stop() -> bool:
         progress.value += 1
-        return bool(cancel.is_set())
+        return bool(cancel.value)
 
     if job.kind == "probe":
-        results.put((job.job_id, "info", probe_in_process(job.path)))
+        send((job.job_id, "info", probe_in_process(job.path)))
         return
     clips = iter_clips_in_process(
         job.path,
         job.fps,
         job.max_frames,
         should_stop=should_stop,
-        on_info=lambda info: results.put((job.job_id, "info", info)),
+        on_info=lambda info: send((job.job_id, "info", info)),
     )
     for clip in clips:
         progress.value += 1
-        if cancel.is_set():
+        if cancel.value:
             return
-        results.put((job.job_id, "clip", clip))
+        send((job.job_id, "clip", clip))  # blocks while the parent is behind: memory stays bounded
 
 
 def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> None:
-    """The worker process: run jobs until told to quit (None) or killed."""
+    """The worker process: run jobs until told to quit (None), the parent goes away, or it is killed."""
     # FFmpeg's and OpenCV's own chatter goes to stderr, not to logging; the typed errors carry the reasons.
     # Set before the first VideoCapture (cv2 is imported lazily by the job), overridable from outside.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
     while True:
-        job = requests.get()
+        try:
+            job = requests.recv()
+        except (EOFError, OSError):
+            return
         if job is None:
             return
         try:
-            _run_job(job, results, cancel, progress)
+            _run_job(job, results.send, cancel, progress)
+        except (BrokenPipeError, EOFError):
+            return
         except BaseException as exc:  # noqa: B036 - everything must reach the parent as a message
             log.debug("decode job %s failed", job, exc_info=True)
             name, message = _error_message(exc)
-            results.put((job.job_id, "error", (name, message)))
-        results.put((job.job_id, "done", None))
+            results.send((job.job_id, "error", (name, message)))
+        results.send((job.job_id, "done", None))
 
 
 class DecodeWorker:
-    """One decoder process with its own queues; used by one job at a time."""
+    """One decoder process and its pipes; used by one job at a time.
+
+    Only pipes and lock-free shared numbers join the two processes: a worker killed at any moment
+    cannot leave a lock held that the parent would then wait on. A reader thread receives the
+    worker's messages, so the parent never blocks inside a half-written message of a hung worker.
+    """
 
     def __init__(self) -> None:
         ctx = mp.get_context("spawn")
-        self._requests = ctx.Queue()
-        self._results = ctx.Queue(maxsize=QUEUE_CLIPS)
-        self._cancel = ctx.Event()
+        child_requests, self._requests = ctx.Pipe(duplex=False)
+        self._results, child_results = ctx.Pipe(duplex=False)
+        self._cancel = ctx.Value("b", 0, lock=False)
         self._progress = ctx.Value("q", 0, lock=False)
+        self._inbox: queue.Queue[tuple[int, str, Any]] = queue.Queue(maxsize=QUEUE_CLIPS)
+        self._closed = threading.Event()
         self._proc = ctx.Process(
             target=_worker_main,
-            args=(self._requests, self._results, self._cancel, self._progress),
+            args=(child_requests, child_results, self._cancel, self._progress),
             name="glimpse-decoder",
             daemon=True,
         )
         self._proc.start()
+        child_requests.close()  # the parent keeps only its own ends: the worker's death reads as EOF
+        child_results.close()
+        self._reader = threading.Thread(target=self._read, name="glimpse-decoder-reader", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        """Reader thread: move messages from the pipe to the bounded inbox until EOF or close."""
+        while not self._closed.is_set():
+            try:
+                message = self._results.recv()
+            except (EOFError, OSError):
+                message = (0, "eof", None)
+            while not self._closed.is_set():
+                try:
+                    self._inbox.put(message, timeout=_POLL_S)
+                    break
+                except queue.Full:
+                    continue
+            if message[1] == "eof":
+                return
 
     @property
     def pid(self) -> int | None:
@@ -130,18 +162,19 @@ class DecodeWorker:
         return self._proc.is_alive()
 
     def kill(self) -> None:
-        """Stop the process now (a hung or crashed decoder) and drop its queues."""
+        """Stop the process now (a hung or crashed decoder) and close its pipes."""
+        self._closed.set()
         if self._proc.is_alive():
             self._proc.kill()
         self._proc.join(timeout=5)
-        for q in (self._requests, self._results):
-            q.cancel_join_thread()
-            q.close()
+        for conn in (self._requests, self._results):
+            with contextlib.suppress(OSError):
+                conn.close()
 
     def stop(self) -> None:
         """Ask an idle worker to exit; kill it if it does not."""
-        with contextlib.suppress(Exception):
-            self._requests.put(None)
+        with contextlib.suppress(OSError):
+            self._requests.send(None)
         self._proc.join(timeout=2)
         self.kill()
 
@@ -151,26 +184,26 @@ class DecodeWorker:
         Raises DecodeTimeoutError on a stall or when the decode time exceeds the limit, and
         DecoderCrashedError when the process dies; in both cases the worker is dead afterwards.
         """
-        self._cancel.clear()
-        self._requests.put(job)
+        self._cancel.value = 0
+        try:
+            self._requests.send(job)
+        except OSError:
+            self.kill()
+            raise errors.DecoderCrashedError(
+                f"{Path(job.path).name}: the decoder crashed before it started", path=job.path
+            ) from None
         waited = 0.0  # time spent waiting for the decoder, not the consumer's time
         limit = timeout_s
         last_progress, quiet_since = self._progress.value, time.monotonic()
         while True:
             t0 = time.monotonic()
             try:
-                job_id, kind, payload = self._results.get(timeout=_POLL_S)
+                job_id, kind, payload = self._inbox.get(timeout=_POLL_S)
             except queue.Empty:
                 now = time.monotonic()
                 waited += now - t0
                 if self._progress.value != last_progress:
                     last_progress, quiet_since = self._progress.value, now
-                if not self._proc.is_alive():
-                    code = self._proc.exitcode
-                    self.kill()
-                    raise errors.DecoderCrashedError(
-                        f"{Path(job.path).name}: the decoder crashed (exit code {code})", path=job.path
-                    ) from None
                 if limit is not None and waited > limit:
                     self.kill()
                     raise errors.DecodeTimeoutError(
@@ -185,6 +218,13 @@ class DecodeWorker:
                 continue
             waited += time.monotonic() - t0
             quiet_since = time.monotonic()
+            if kind == "eof":
+                self._proc.join(timeout=5)
+                code = self._proc.exitcode
+                self.kill()
+                raise errors.DecoderCrashedError(
+                    f"{Path(job.path).name}: the decoder crashed (exit code {code})", path=job.path
+                )
             if job_id != job.job_id:
                 continue  # left over from an earlier, cancelled job
             if kind == "done":
@@ -195,15 +235,15 @@ class DecodeWorker:
 
     def cancel(self, job: _Job) -> bool:
         """Stop `job` early; True when the worker acknowledged and can be reused."""
-        self._cancel.set()
+        self._cancel.value = 1
         deadline = time.monotonic() + _CANCEL_GRACE_S
         while time.monotonic() < deadline:
             try:
-                job_id, kind, _ = self._results.get(timeout=_POLL_S)
+                job_id, kind, _ = self._inbox.get(timeout=_POLL_S)
             except queue.Empty:
-                if not self._proc.is_alive():
-                    return False
                 continue
+            if kind == "eof":
+                return False
             if job_id == job.job_id and kind == "done":
                 return True
         return False

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 
 from engine.errors import CorruptVideoError, NotAVideoError, UnsupportedCodecError
-from engine.video.sniff import classify_unopenable
+from engine.video.sniff import classify_unopenable, container_kind
 from engine.video.types import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,8 @@ MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
 #: FFmpeg's own I/O timeouts (network mounts that stop answering); the worker's wall clock backs them up.
 _IO_TIMEOUT_MS = 30_000
+#: Containers without an index: their frame count and duration are estimates (from bitrate or headers).
+_ESTIMATED_TIMING = {"mpeg", "mpeg-ts", "flv", "asf", "ogg", None}
 #: An fps outside this range is a container lie.
 _FPS_RANGE = (0.1, 1000.0)
 
@@ -46,6 +48,10 @@ _CODEC_NAMES = {
     "vp09": "vp9",
     "vp90": "vp9",
     "av01": "av1",
+    "mpg1": "mpeg1video",
+    "mpg2": "mpeg2video",
+    "wmv2": "wmv2",
+    "flv1": "flv1",
 }
 
 
@@ -76,7 +82,11 @@ def codec_name(cap: cv2.VideoCapture) -> str:
 
 
 def header_info(cap: cv2.VideoCapture, path: str) -> tuple[VideoInfo, bool]:
-    """VideoInfo from the container's header, and whether the header's timing can be trusted."""
+    """VideoInfo from the container's header, and whether its timing is exact (an indexed container).
+
+    Where the header gives fps and frame count, the duration is their quotient even when only
+    estimated; otherwise it is 0 (unknown).
+    """
     raw_w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
     raw_h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     check_size(raw_w, raw_h, path)
@@ -87,12 +97,12 @@ def header_info(cap: cv2.VideoCapture, path: str) -> tuple[VideoInfo, bool]:
     count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
     fps_ok = math.isfinite(fps) and _FPS_RANGE[0] <= fps <= _FPS_RANGE[1]
     count_ok = math.isfinite(count) and count >= 1
-    trusted = fps_ok and count_ok
     fps = fps if fps_ok else 0.0
     frame_count = int(count) if count_ok else 0
-    duration = round(frame_count / fps, 6) if trusted else 0.0
+    duration = round(frame_count / fps, 6) if fps_ok and count_ok else 0.0
+    exact = fps_ok and count_ok and container_kind(path) not in _ESTIMATED_TIMING
     info = VideoInfo(path, duration, fps, frame_count, width, height, rotation, codec_name(cap))
-    return info, trusted
+    return info, exact
 
 
 def check_size(width: int, height: int, path: str) -> None:
@@ -114,36 +124,43 @@ def frame_time(cap: cv2.VideoCapture) -> float:
 
 
 def probe_in_process(path: str | os.PathLike[str]) -> VideoInfo:
-    """Probe in this process: the header where it is sane, otherwise what decoding shows."""
+    """Probe in this process: the header where its timing is exact, otherwise what the stream shows."""
     p = str(path)
     cap = open_capture(p)
     try:
-        info, trusted = header_info(cap, p)
-        if trusted:
+        info, exact = header_info(cap, p)
+        if exact:
             return info
         log.info(
-            "%s: header timing unusable (fps %.3f, %d frames); decoding to measure",
+            "%s: header timing not exact (fps %.3f, %d frames); reading the stream",
             p,
             info.fps,
             info.frame_count,
         )
-        return measured_info(cap, info)
     finally:
         cap.release()
+    return measured_info(info)
 
 
-def measured_info(cap: cv2.VideoCapture, info: VideoInfo) -> VideoInfo:
-    """Count frames and read the last timestamp by decoding (grab only, no pixel conversion)."""
+def measured_info(info: VideoInfo) -> VideoInfo:
+    """Count the video packets and find the last timestamp by demuxing alone (no decoding: fast)."""
+    cap = open_capture(info.path)
     count = 0
     last_t = 0.0
-    while cap.grab():
-        count += 1
-        last_t = max(last_t, frame_time(cap))
+    try:
+        cap.set(cv2.CAP_PROP_FORMAT, -1)  # raw mode: grab() reads packets without decoding them
+        while cap.grab():
+            count += 1
+            last_t = max(last_t, frame_time(cap))
+    finally:
+        cap.release()
     if count == 0:
+        name = Path(info.path).name
         raise CorruptVideoError(
-            f"{Path(info.path).name}: file is truncated or corrupt (no frame could be decoded).",
-            path=info.path,
+            f"{name}: file is truncated or corrupt (no frame could be read).", path=info.path
         )
     fps = info.fps or ((count - 1) / last_t if last_t > 0 and count > 1 else 25.0)
-    duration = last_t + 1.0 / fps
+    # Raw packets come in decode order and may carry decode timestamps, which lag the presentation
+    # times by the reorder delay: a constant-rate count is the better figure where it is larger.
+    duration = round(max(last_t + 1.0 / fps, count / fps), 6)
     return VideoInfo(info.path, duration, fps, count, info.width, info.height, info.rotation, info.codec)

@@ -64,6 +64,15 @@ def _container_kind(head: bytes) -> str | None:
     return None
 
 
+def container_kind(path: str | os.PathLike[str]) -> str | None:
+    """The container format a file's first bytes show ("mp4", "avi", "matroska", "mpeg-ts", ...), or None."""
+    try:
+        with open(path, "rb") as f:
+            return _container_kind(f.read(_HEAD_BYTES))
+    except OSError:
+        return None
+
+
 def _mp4_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of the boxes in data[start:end]; stops at a malformed box."""
     boxes = []
