@@ -66,7 +66,9 @@ def test_msrvtt_json(tmp_path):
 def test_msrvtt_csv_and_errors(tmp_path):
     _two_videos(tmp_path)
     path = tmp_path / "test.csv"
-    path.write_text("key,vid_key,video_id,sentence\nret0,msr0,video0,a man sings\nret1,msr7,video7,a cat sleeps\n")
+    path.write_text(
+        "key,vid_key,video_id,sentence\nret0,msr0,video0,a man sings\nret1,msr7,video7,a cat sleeps\n"
+    )
     got = load_msrvtt(path)
     assert [(v.video_id, v.captions, v.split) for v in got] == [
         ("video0", ["a man sings"], "train"),

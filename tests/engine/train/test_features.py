@@ -1,4 +1,4 @@
-"""The frame-feature cache: a second pass (or epoch) neither decodes nor encodes; real files go through sample_clips."""
+"""The frame-feature cache: later passes neither decode nor encode; real files go through sample_clips."""
 
 from __future__ import annotations
 

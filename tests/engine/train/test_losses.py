@@ -74,10 +74,13 @@ def test_fine_teaching_matches_hand_computation_and_ignores_padding():
     w = [[0.5, 0.3, 0.2], [0.6, 0.4, 0.0]]
     y = [[0.2, 0.2, 0.6], [0.9, 0.1, 0.0]]
     mask = torch.tensor([[True, True, True], [True, True, False]])
-    hand = -(
-        (0.2 * math.log(0.5) + 0.2 * math.log(0.3) + 0.6 * math.log(0.2))
-        + (0.9 * math.log(0.6) + 0.1 * math.log(0.4))
-    ) / 2
+    hand = (
+        -(
+            (0.2 * math.log(0.5) + 0.2 * math.log(0.3) + 0.6 * math.log(0.2))
+            + (0.9 * math.log(0.6) + 0.1 * math.log(0.4))
+        )
+        / 2
+    )
     got = fine_teaching(torch.tensor(w), torch.tensor(y), mask).item()
     assert got == pytest.approx(hand, rel=1e-5)
     assert math.isfinite(got)

@@ -67,7 +67,9 @@ def test_clip_teacher_outputs(tiny_set):
     model, videos, feats = tiny_set
     batch_videos = videos[:4]
     padded, mask = pad_batch([feats[v.key] for v in batch_videos])
-    out = ClipTeacher(model).teach(TeacherBatch(batch_videos, [v.captions[0] for v in batch_videos], padded, mask))
+    out = ClipTeacher(model).teach(
+        TeacherBatch(batch_videos, [v.captions[0] for v in batch_videos], padded, mask)
+    )
     assert out.clip_scores.shape == (4, 4)
     assert out.frame_relevance.shape == mask.shape
     assert torch.allclose(out.frame_relevance.sum(dim=1), torch.ones(4), atol=1e-5)
