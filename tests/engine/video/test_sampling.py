@@ -93,7 +93,9 @@ def test_thumbnails_are_small_jpegs(video_dir: Path) -> None:
 
 
 def test_avi_mjpeg_and_other_writers(video_dir: Path) -> None:
-    for name, fourcc in [("c.avi", "MJPG"), ("c.mkv", "FMP4"), ("c.wmv", "WMV2")]:
+    writers = [("c.avi", "MJPG"), ("c.mkv", "FMP4"), ("c.wmv", "WMV2"), ("c.ts", "mp4v"), ("c.flv", "FLV1")]
+    writers += [("c.mov", "mp4v"), ("c.m4v", "mp4v"), ("c.3gp", "mp4v"), ("c.webm", "VP80")]
+    for name, fourcc in writers:
         path = makers.colour_seconds(video_dir / name, seconds=3, fps=10, fourcc=fourcc)
         frames = _frames(sample_clips(path))
         assert [makers.nearest_palette(makers.patch_colour(f.rgb)) for f in frames] == [0, 1, 2], name
