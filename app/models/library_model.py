@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -86,7 +87,7 @@ class LibraryModel(QAbstractTableModel):
             return row.state
         if role == Qt.ItemDataRole.DisplayRole:
             return {
-                Column.FOLDER: row.path,
+                Column.FOLDER: PurePath(row.path).name or row.path,
                 Column.INDEXED: row.indexed,
                 Column.PENDING: row.pending,
                 Column.FAILED: row.failed,

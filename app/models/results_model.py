@@ -13,8 +13,11 @@ from PySide6.QtGui import QImage
 from app.formatting import format_range, format_score, format_time
 from engine.results import ResultFrame, SearchResult
 
-#: Frames whose weight is at least this share of the top frame's count as highlighted.
+#: Frames whose weight is at least this share of the top frame's count as highlighted...
 HIGHLIGHT_SHARE = 0.5
+#: ...and only when they stand out from a uniform spread (weight > this / number of frames):
+#: near-uniform weights highlight nothing but the top frame instead of every frame.
+ABOVE_UNIFORM = 1.5
 
 
 class ResultRole(IntEnum):
@@ -66,11 +69,15 @@ def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHi
         return [FrameHighlight(1.0, False, False) for _ in frames]
     top_weight = max(f.weight for f in frames)
     top_index = max(range(len(frames)), key=lambda i: frames[i].weight)
+    total = sum(max(f.weight, 0.0) for f in frames) or 1.0
+    uniform = total / len(frames)
     out = []
     for i, f in enumerate(frames):
         intensity = f.weight / top_weight if top_weight > 0 else 0.0
         intensity = min(max(intensity, 0.0), 1.0)
-        out.append(FrameHighlight(intensity, intensity >= HIGHLIGHT_SHARE, i == top_index))
+        stands_out = f.weight > ABOVE_UNIFORM * uniform
+        highlighted = i == top_index or (intensity >= HIGHLIGHT_SHARE and stands_out)
+        out.append(FrameHighlight(intensity, highlighted, i == top_index))
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -80,8 +82,9 @@ class LibraryPanel(QWidget):
         self.failures.setHeaderLabels(["File", "Reason"])
         self.failures.setRootIsDecorated(False)
         self.failures.setUniformRowHeights(True)
-        self.failures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.failures.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.failures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.failures.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.failures.setColumnWidth(0, 130)
         self.retry_button = _tool(self, "retry", "Retry failed", "Try the failed files again")
         self.retry_button.clicked.connect(self.retry_requested.emit)
         fail_row = QHBoxLayout()
@@ -115,7 +118,10 @@ class LibraryPanel(QWidget):
                     self.table.selectRow(row)
         self.failures.clear()
         for path, reason in snapshot.failures:
-            item = QTreeWidgetItem([path, reason])
+            name = PurePath(path).name
+            shown = reason[len(name) + 2 :] if reason.startswith(f"{name}: ") else reason
+            item = QTreeWidgetItem([name, shown])
+            item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setToolTip(0, path)
             item.setToolTip(1, reason)
             self.failures.addTopLevelItem(item)

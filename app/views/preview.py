@@ -84,6 +84,7 @@ class PreviewPane(QWidget):
         self.title.setWordWrap(True)
         self.subtitle = QLabel("", self)
         self.subtitle.setObjectName("muted")
+        self.subtitle.setWordWrap(True)
         self.poster = PosterLabel(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.poster)

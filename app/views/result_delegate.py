@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.models.results_model import FrameHighlight, ResultRole
 
 MARGIN = 6  # between cards
 PAD = 10  # inside a card
 LINE_GAP = 4
-THUMB_H = 64
+THUMB_H = 56
 THUMB_GAP = 4
 WEIGHT_BAR_H = 3
+STRIP_ROW_EXTRA = WEIGHT_BAR_H + 6  # below each row of thumbnails: the weight bar and a gap
+FRAMES_PER_ROW = 12  # one clip's worth of frames (TeachCLIP samples at most 12) per filmstrip row
+MAX_ROWS = 2  # a moment of more clips shrinks its frames instead of growing taller
 ZERO_SHOT_NOTE = "Frame highlights are not available: the model is zero-shot (no trained head)."
-TOP_BADGE = "top"
 
 
 def accent_color(palette: QPalette) -> QColor:
@@ -31,16 +33,6 @@ def _fonts(base: QFont) -> tuple[QFont, QFont]:
     return title, small
 
 
-def card_height(base: QFont, zero_shot: bool) -> int:
-    """The card's height for the given font (the filmstrip is fixed, text lines follow the font)."""
-    title, small = _fonts(base)
-    h = 2 * PAD + QFontMetrics(title).height() + LINE_GAP + QFontMetrics(small).height() + LINE_GAP
-    h += THUMB_H + WEIGHT_BAR_H + 2
-    if zero_shot:
-        h += LINE_GAP + QFontMetrics(small).height()
-    return h + 2 * MARGIN
-
-
 def filmstrip_top(card: QRect, base: QFont) -> int:
     """The y coordinate where a card's filmstrip starts (below the two text lines)."""
     title, small = _fonts(base)
@@ -54,31 +46,82 @@ def card_rect(option_rect: QRect) -> QRect:
     return option_rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
 
 
-def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> list[QRect]:
-    """Where each frame goes: thumbnails keep their aspect and shrink together to fit the card's width."""
+def _natural_widths(thumbs: list[QImage], count: int) -> list[int]:
     widths = []
     for i in range(count):
         img = thumbs[i] if i < len(thumbs) else QImage()
         aspect = img.width() / img.height() if not img.isNull() and img.height() else 16 / 9
         widths.append(max(8, round(THUMB_H * aspect)))
+    return widths
+
+
+def filmstrip_rows(avail: int, widths: list[int]) -> tuple[int, float]:
+    """Rows of up to FRAMES_PER_ROW frames (one clip's worth; at most MAX_ROWS), and the scale that fits."""
+    count = len(widths)
+    if count == 0:
+        return 1, 1.0
+    rows = min(MAX_ROWS, -(-count // FRAMES_PER_ROW))
+    per_row = -(-count // rows)
+    widest = max(
+        sum(widths[i : i + per_row]) + THUMB_GAP * (len(widths[i : i + per_row]) - 1)
+        for i in range(0, count, per_row)
+    )
+    return rows, min(1.0, avail / widest)
+
+
+def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> list[QRect]:
+    """Where each frame goes: thumbnails keep their aspect and shrink together to fit, one clip per row."""
+    widths = _natural_widths(thumbs, count)
     avail = card.width() - 2 * PAD
-    total = sum(widths) + THUMB_GAP * max(count - 1, 0)
-    scale = min(1.0, avail / total) if total else 1.0
-    h = max(8, round(THUMB_H * scale))
-    rects, x = [], card.left() + PAD
-    for w in widths:
-        sw = max(6, round(w * scale))
-        rects.append(QRect(x, top, sw, h))
-        x += sw + max(1, round(THUMB_GAP * scale))
+    rows, scale = filmstrip_rows(avail, widths)
+    per_row = -(-count // rows) if count else 1
+    h = max(8, int(THUMB_H * scale))
+    gap = THUMB_GAP * scale
+    rects = []
+    x = 0.0
+    for i, w in enumerate(widths):
+        row, col = divmod(i, per_row)
+        if col == 0:
+            x = float(card.left() + PAD)
+        y = top + row * (h + STRIP_ROW_EXTRA)
+        # Float positions, truncated at the end, so rounding never pushes the last frame past the edge.
+        x_end = x + w * scale
+        rects.append(QRect(int(x), y, max(4, int(x_end) - int(x)), h))
+        x = x_end + gap
     return rects
+
+
+def filmstrip_height(card_width: int, thumbs: list[QImage], count: int) -> int:
+    """The strip's height (rows of thumbnails with their weight bars) for a card this wide."""
+    if count == 0:
+        return THUMB_H + STRIP_ROW_EXTRA
+    rects = filmstrip_rects(QRect(0, 0, card_width, 10), 0, thumbs, count)
+    return rects[-1].bottom() + 1 + STRIP_ROW_EXTRA
+
+
+def card_height(base: QFont, zero_shot: bool, strip_h: int = THUMB_H + WEIGHT_BAR_H + 2 + 4) -> int:
+    """The card's height for the given font and filmstrip height."""
+    title, small = _fonts(base)
+    h = 2 * PAD + QFontMetrics(title).height() + LINE_GAP + QFontMetrics(small).height() + LINE_GAP
+    h += strip_h
+    if zero_shot:
+        h += LINE_GAP + QFontMetrics(small).height()
+    return h + MARGIN
 
 
 class ResultDelegate(QStyledItemDelegate):
     """Draws ResultsModel rows as cards."""
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
-        return QSize(max(option.rect.width(), 320), card_height(option.font, zero_shot))
+        width = option.rect.width()
+        view = option.widget
+        if view is not None and hasattr(view, "viewport"):
+            width = view.viewport().width()  # cards fill the list's width; the strip wraps to fit it
+        width = max(width, 320)
+        thumbs = index.data(ResultRole.THUMBS) or []
+        count = len(index.data(ResultRole.HIGHLIGHTS) or [])
+        strip_h = filmstrip_height(card_rect(QRect(0, 0, width, 10)).width(), thumbs, count)
+        return QSize(width, card_height(option.font, bool(index.data(ResultRole.ZERO_SHOT)), strip_h))
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -146,10 +189,9 @@ class ResultDelegate(QStyledItemDelegate):
         for i, (rect, hl) in enumerate(zip(rects, highlights, strict=True)):
             img = thumbs[i] if i < len(thumbs) else QImage()
             self._paint_frame_thumb(painter, pal, rect, img, hl, zero_shot)
-        y += (rects[0].height() if rects else THUMB_H) + WEIGHT_BAR_H + 2
+        y = (rects[-1].bottom() + 1 if rects else y + THUMB_H) + STRIP_ROW_EXTRA
 
         if zero_shot:
-            y += LINE_GAP
             painter.setFont(small_font)
             painter.setPen(muted)
             note = fm_small.elidedText(ZERO_SHOT_NOTE, Qt.TextElideMode.ElideRight, card.width() - 2 * PAD)
@@ -192,7 +234,9 @@ class ResultDelegate(QStyledItemDelegate):
             return
         # A weight bar under every frame, and an outline whose strength follows the weight.
         bar = QRect(rect.left(), rect.bottom() + 2, max(1, round(rect.width() * hl.intensity)), WEIGHT_BAR_H)
-        painter.fillRect(bar, accent)
+        bar_color = QColor(accent)
+        bar_color.setAlphaF(1.0 if hl.highlighted else 0.35)  # highlighted frames stand out, the rest recede
+        painter.fillRect(bar, bar_color)
         if hl.highlighted:
             color = QColor(accent)
             color.setAlphaF(0.4 + 0.6 * hl.intensity)
@@ -205,18 +249,15 @@ class ResultDelegate(QStyledItemDelegate):
             self._paint_top_badge(painter, pal, rect)
 
     def _paint_top_badge(self, painter: QPainter, pal: QPalette, rect: QRect) -> None:
-        font = QFont(painter.font())
-        font.setBold(True)
-        font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.5))
-        painter.setFont(font)
-        fm = QFontMetrics(font)
-        badge = QRectF(rect.left() + 3, rect.top() + 3, fm.horizontalAdvance(TOP_BADGE) + 8, fm.height() + 2)
+        # A corner flag, not a label: it marks the frame without hiding it, even on small thumbnails.
+        size = max(9.0, min(20.0, rect.height() * 0.6))
+        flag = QPainterPath()
+        flag.moveTo(rect.left(), rect.top())
+        flag.lineTo(rect.left() + size, rect.top())
+        flag.lineTo(rect.left(), rect.top() + size)
+        flag.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(accent_color(pal))
-        painter.drawRoundedRect(badge, 3, 3)
-        painter.setPen(pal.color(QPalette.ColorRole.HighlightedText))
-        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, TOP_BADGE)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.fillPath(flag, accent_color(pal))
 
 
 def paint_card(
@@ -225,14 +266,14 @@ def paint_card(
     width: int,
     palette: QPalette,
     font: QFont,
-    widget: QWidget | None = None,
     scale: float = 1.0,
 ) -> QImage:
     """Render one card to an image (for tests and the screenshot script)."""
     option = QStyleOptionViewItem()
-    option.rect = QRect(0, 0, width, card_height(font, bool(index.data(ResultRole.ZERO_SHOT))))
-    option.palette = palette
+    option.rect = QRect(0, 0, width, 10)
     option.font = font
+    option.rect = QRect(0, 0, width, delegate.sizeHint(option, index).height())
+    option.palette = palette
     option.state = QStyle.StateFlag.State_Enabled
     image = QImage(
         round(option.rect.width() * scale),

@@ -30,6 +30,8 @@ class ResultsView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setUniformItemSizes(False)
+        self.setResizeMode(QListView.ResizeMode.Adjust)  # cards re-wrap their filmstrips on resize
+        self.setSpacing(0)
         self.setMouseTracking(True)
         self.setAccessibleName("Results")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -44,6 +44,11 @@ def test_highlights_follow_weights():
     )
     assert [h.top for h in shifted] == [False, False, True, False]
     assert [h.highlighted for h in shifted] == [True, False, True, False]
+    # Near-uniform weights (an untrained-looking head) outline only the top frame, not all of them.
+    flat_weights = [0.26, 0.25, 0.24, 0.25]
+    flat = frame_highlights([ResultFrame(t=i, weight=w) for i, w in enumerate(flat_weights)], False)
+    assert [h.highlighted for h in flat] == [True, False, False, False]
+    assert [h.top for h in flat] == [True, False, False, False]
 
 
 def test_zero_shot_weights_are_not_highlights():
@@ -84,6 +89,7 @@ def test_library_model_columns_and_states(qapp):
         FolderState.INDEXED,
     ]
     assert model.index(1, Column.PENDING).data() == 3
+    assert model.index(3, Column.FOLDER).data() == "usb"
     assert model.index(2, Column.FAILED).data() == 2
     assert model.index(3, Column.STATE).data() == "offline"
     assert model.index(4, Column.STATE).data() == "indexed (polling)"

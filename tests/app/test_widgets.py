@@ -68,7 +68,8 @@ def test_library_panel_shows_folders_and_failures(qtbot):
     panel.show_snapshot(snapshot)
     assert panel.failures.topLevelItemCount() == 1
     item = panel.failures.topLevelItem(0)
-    assert (item.text(0), item.text(1)) == ("/videos/a/broken.mp4", "file is truncated or corrupt")
+    assert (item.text(0), item.text(1)) == ("broken.mp4", "file is truncated or corrupt")
+    assert item.toolTip(0) == "/videos/a/broken.mp4"
     assert panel.failures_label.text() == "1 failed file"
     assert panel.retry_button.isEnabled()
     assert not panel.remove_button.isEnabled()
