@@ -28,11 +28,20 @@ def shrunk_size(width: int, height: int) -> tuple[int, int]:
 
 
 def shrink(bgr: np.ndarray) -> np.ndarray:
-    """Shrink a decoded frame (area averaging, the right filter for downscaling); never upscale."""
+    """Shrink a decoded frame by area averaging; never upscale.
+
+    Area averaging by an integer factor has a fast path in OpenCV; a single non-integer step is about
+    three times slower on a 1080p frame. So: the largest integer factor first, then the small rest.
+    """
     h, w = bgr.shape[:2]
     size = shrunk_size(w, h)
     if size == (w, h):
         return bgr
+    factor = min(w // size[0], h // size[1])
+    if factor > 1:
+        bgr = cv2.resize(bgr, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
+        if bgr.shape[1::-1] == size:
+            return bgr
     return cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
 
 
@@ -44,7 +53,14 @@ def upright_rgb(small_bgr: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def signature(bgr: np.ndarray) -> np.ndarray:
-    """A tiny HSV image of the frame; two of them differ a lot across a shot cut and little within a shot."""
+    """A tiny HSV image of a frame; two of them differ a lot across a shot cut and little within a shot.
+
+    Point-sampled to 4x the signature size, then area-averaged: each signature pixel averages 16
+    samples, enough against aliasing, and it costs a few hundredths of a millisecond even at 4K.
+    """
+    w, h = SIGNATURE_SIZE
+    if bgr.shape[1] > 4 * w and bgr.shape[0] > 4 * h:
+        bgr = cv2.resize(bgr, (4 * w, 4 * h), interpolation=cv2.INTER_NEAREST)
     tiny = cv2.resize(bgr, SIGNATURE_SIZE, interpolation=cv2.INTER_AREA)
     return cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV)
 

@@ -112,10 +112,9 @@ def iter_decoded(
             stats.failed_retrieves += 1
             continue
         stats.retrieved += 1
-        small = shrink(bgr)
-        decoded = Decoded(t, signature(small))
+        decoded = Decoded(t, signature(bgr))  # check frames are never shrunk: only samples need pixels
         if samples.due(t):
             samples.advance(t)
-            rgb = upright_rgb(small, rotation)
+            rgb = upright_rgb(shrink(bgr), rotation)
             decoded.sample = SampledFrame(t=t, rgb=rgb, thumb=make_thumb(rgb))
         yield decoded
