@@ -2,10 +2,10 @@
 
 Run: .venv/bin/python tests/bench/decode_bench.py [--seconds 20] [--repeat 3] [--out DIR]
 
-Generates 720p and 1080p H.264 test videos (30 fps, a cut every 5 s) with ffmpeg (libx264; ffmpeg is a benchmark-only tool,
-not part of the product), then times, on each file, in the same run:
+Generates 720p and 1080p H.264 test videos (30 fps, a cut every 5 s) with ffmpeg (libx264; ffmpeg
+is a benchmark-only tool, not part of the product), then times, on each file, in the same run:
   raw          every frame grab()bed, nothing retrieved (the anchor: cost 1.00)
-  sample       engine.video.sample_clips through its worker process (pool warmed first)
+  sample       engine.video.sample_clips through its worker process (a warm pool)
   in_process   the same sampling pass in this process (no worker, no pipe)
   no_checks    sampling without the shot-cut check frames (samples only)
   every_frame  every frame retrieved and shrunk (what a per-frame shot detector such as PySceneDetect needs)
