@@ -101,6 +101,17 @@ class VectorSearch:
         index = VectorIndex.build(
             vec_table.iter_all(c, dim), (table[:, 0], table[:, 1]), dim=dim, epoch=epoch, last_seq=last_seq
         )
+        if index.size != len(table):
+            log.warning(
+                "vector index read %d vectors for %d clips; reading row by row", index.size, len(table)
+            )
+            index = VectorIndex.build(
+                vec_table.iter_all(c, dim, fast=False),
+                (table[:, 0], table[:, 1]),
+                dim=dim,
+                epoch=epoch,
+                last_seq=last_seq,
+            )
         log.info(
             "vector index built: %d vectors, %.0f MB, %s kernel, %s re-rank reads, %.1f s",
             index.size,

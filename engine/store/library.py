@@ -380,15 +380,17 @@ class LibraryStore:
         current_dim = vec_table.vector_dim(c)
         if current_fp == fingerprint and current_dim == dim:
             return
-        if current_fp == fingerprint and current_dim is not None and current_dim != dim:
-            raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
         if current_fp is not None and current_fp != fingerprint:
             log.warning(
                 "library model changes from %s to %s: every video needs reindexing", current_fp, fingerprint
             )
             c.execute("DELETE FROM clips")
             c.execute("UPDATE videos SET status = 'pending' WHERE status = 'indexed'")
-        vec_table.create_table(c, dim)
+            vec_table.create_table(c, dim)
+        elif current_dim is None:
+            vec_table.create_table(c, dim)
+        elif current_dim != dim:
+            raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
         vec_table.set_meta(c, "model_fingerprint", fingerprint)
 
     def mark_failed(self, video_id: int, reason: str, *, size: int, mtime: float, content_hash: str) -> None:
@@ -407,6 +409,14 @@ class LibraryStore:
     ) -> None:
         """Point a video at its new path (a rename or move); clips and vectors are kept."""
         with self._write() as c:
+            # A row already at the new path (the file it named is gone: replaced by the moved one).
+            stale = [
+                int(r[0])
+                for r in rows(
+                    c, "SELECT id FROM videos WHERE path = ? AND id != ?", (os.fspath(new_path), video_id)
+                )
+            ]
+            vec_table.delete_for_videos(c, stale)
             c.execute("DELETE FROM videos WHERE path = ? AND id != ?", (os.fspath(new_path), video_id))
             c.execute(
                 "UPDATE videos SET path = ?, folder_id = ?, size = ?, mtime = ? WHERE id = ?",

@@ -86,8 +86,9 @@ def insert(conn: Connection, pairs: Sequence[tuple[int, bytes]]) -> None:
     trim_log(conn)
 
 
-def trim_log(conn: Connection, keep: int = LOG_KEEP) -> None:
+def trim_log(conn: Connection, keep: int | None = None) -> None:
     """Drop the oldest log rows once the log holds twice `keep` (cheap: two index lookups)."""
+    keep = LOG_KEEP if keep is None else keep
     lo = scalar(conn, "SELECT min(seq) FROM vector_log")
     hi = scalar(conn, "SELECT max(seq) FROM vector_log")
     if lo is not None and hi is not None and int(hi) - int(lo) > 2 * keep:
@@ -130,7 +131,8 @@ def delete_for_videos(conn: Connection, video_ids: Sequence[int]) -> None:
     ]
     if not ids:
         return
-    conn.execute(f"DELETE FROM {TABLE} WHERE clip_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+    # One point delete per row: vec0 answers `clip_id IN (...)` with a full scan.
+    conn.executemany(f"DELETE FROM {TABLE} WHERE clip_id = ?", [(i,) for i in ids])
     conn.executemany("INSERT INTO vector_log(clip_id, added) VALUES (?, 0)", [(i,) for i in ids])
 
 
@@ -163,15 +165,14 @@ def knn(
 
 
 def fetch(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
-    """The stored float32 vectors of these clips (missing ids are absent)."""
-    if not clip_ids:
-        return {}
-    found = rows(
-        conn,
-        f"SELECT clip_id, embedding FROM {TABLE} WHERE clip_id IN (SELECT value FROM json_each(?))",
-        (json.dumps([int(c) for c in clip_ids]),),
-    )
-    return {int(cid): np.frombuffer(blob, dtype="<f4", count=dim) for cid, blob in found}
+    """The stored float32 vectors of these clips (missing ids are absent), by sqlite-vec's own lookups."""
+    out: dict[int, np.ndarray] = {}
+    for cid in clip_ids:
+        # Point lookups: vec0 answers `clip_id IN (...)` with a full scan.
+        blob = scalar(conn, f"SELECT embedding FROM {TABLE} WHERE clip_id = ?", (int(cid),))
+        if blob is not None:
+            out[int(cid)] = np.frombuffer(blob, dtype="<f4", count=dim)
+    return out
 
 
 def count(conn: Connection) -> int:
@@ -229,13 +230,13 @@ def _fast_path_agrees(conn: Connection, dim: int) -> bool:
         return False
 
 
-def iter_all(conn: Connection, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iter_all(conn: Connection, dim: int, *, fast: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every stored (clip ids, vectors) in blocks, for building an in-memory index.
 
     sqlite-vec's internal chunk layout is read directly when a sample of rows matches its
     official lookups (about 20x faster at 1M vectors); otherwise rows come through the virtual table.
     """
-    if _fast_path_agrees(conn, dim):
+    if fast and _fast_path_agrees(conn, dim):
         yield from _chunks_fast(conn, dim)
     else:
         log.info("reading vectors row by row (sqlite-vec chunk layout not recognised)")

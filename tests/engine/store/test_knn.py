@@ -168,3 +168,57 @@ def test_numpy_fallback_scores_like_the_int8_kernel() -> None:
     assert int(np.argmax(fast.scores(q))) == int(np.argmax(fallback)) == 17
     back, back_scales = fast.codes_and_scales()
     assert np.array_equal(back, codes) and np.allclose(back_scales, scales)
+
+
+def test_a_reader_behind_a_trimmed_log_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.store import vec_table
+
+    monkeypatch.setattr(vec_table, "LOG_KEEP", 3)
+    db = tmp_path / "lib.db"
+    writer = LibraryStore.open(db)
+    reader = LibraryStore.open(db, readonly=True)
+    reader.vectors.accel_min = 0
+    add_video(writer, tmp_path, "a.mp4", [unit(1, 0)])
+    reader.knn(unit(1, 0), 1)
+    first = reader.vectors.index
+    for i in range(6):
+        add_video(writer, tmp_path, f"b{i}.mp4", [unit(0, 1, i), unit(0, 1, -i)])
+    with writer.reading() as c:
+        assert c.execute("SELECT min(seq) FROM vector_log").fetchall()[0][0] > 2  # trimmed
+    hits = reader.knn(unit(0, 1), 20)
+    assert reader.vectors.index is not first
+    assert len(hits) == 13 and reader.vectors.index.size == 13  # type: ignore[union-attr]
+    writer.close()
+    reader.close()
+
+
+def test_fast_readers_agree_with_sqlite_vec(store: LibraryStore, tmp_path: Path) -> None:
+    from engine.store import vec_table
+
+    rng = np.random.default_rng(11)
+    for v in range(5):
+        add_video(store, tmp_path, f"{v}.mp4", [unit(*rng.standard_normal(DIM)) for _ in range(70)])
+    store.delete_video(2)  # leaves holes in the chunks
+    with store.reading() as c:
+        fast = {int(i): m for ids, mat in vec_table.iter_all(c, DIM) for i, m in zip(ids, mat, strict=True)}
+        slow = {
+            int(i): m
+            for ids, mat in vec_table.iter_all(c, DIM, fast=False)
+            for i, m in zip(ids, mat, strict=True)
+        }
+        assert fast.keys() == slow.keys() and len(fast) == 4 * 70
+        assert all(np.array_equal(fast[i], slow[i]) for i in fast)
+        some = sorted(fast)[::17]
+        direct = vec_table.fetch_direct(c, some, DIM)
+        assert all(np.array_equal(direct[i], slow[i]) for i in some)
+        assert vec_table.direct_fetch_agrees(c, DIM)
+
+
+def test_move_onto_an_existing_path_leaves_no_orphan_vectors(store: LibraryStore, tmp_path: Path) -> None:
+    a = add_video(store, tmp_path, "a.mp4", [unit(1, 0)])
+    add_video(store, tmp_path, "b.mp4", [unit(0, 1), unit(0, 1, 1)])
+    folder = store.list_folders()[0]
+    store.move_video(a, new_path=str(tmp_path / "b.mp4"), folder_id=folder.id, size=1, mtime=1.0)
+    assert [v.id for v in store.videos()] == [a]
+    assert store.counts().clips == 1 and store.check() == []
+    assert len(store.knn(unit(0, 1), 10)) == 1
