@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from open_clip.model import CLIP
 
 from engine.errors import ModelError
 from engine.model import checkpoints
-from engine.model.clip import TextTokenizer, encode_text_tokens
+from engine.model.clip import TextTokenizer
 from engine.model.device import empty_cache, is_out_of_memory
 from engine.model.head import StudentHead, mean_pool
 from engine.model.preprocess import FramePreprocessor
 from engine.model.spec import ModelConfig
+from engine.model.text import TextEncoder, TextPrecision
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class GlimpseModel:
         self.tokenizer = TextTokenizer(int(config.text.get("context_length", 77)))
         self._preprocessor = FramePreprocessor(config.preprocess)
         self._fingerprint = fingerprint or checkpoints.fingerprint(config, self.state_dict())
+        self._text = TextEncoder(self.clip, device, self._autocast)
         self._text_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.text_cache_size = TEXT_CACHE_SIZE
@@ -162,6 +163,25 @@ class GlimpseModel:
         """True when text is longer than the model's context (it would be cut)."""
         return self.tokenizer.truncated(text)
 
+    @property
+    def text_precision(self) -> str:
+        """Query precision on the CPU: "auto" (bf16 where measured faster and close), "fp32" or "bf16"."""
+        return self._text.precision.value
+
+    @text_precision.setter
+    def text_precision(self, value: str) -> None:
+        try:
+            precision = TextPrecision(value)
+        except ValueError:
+            raise ModelError(f"Unknown text precision {value!r}; use auto, fp32 or bf16.") from None
+        self._text.precision = precision
+        self.clear_text_cache()
+
+    @property
+    def active_text_precision(self) -> str:
+        """The precision queries actually run in (resolves "auto" by measuring once)."""
+        return self._text.active.value
+
     def clear_text_cache(self) -> None:
         """Forget cached query vectors."""
         with self._cache_lock:
@@ -187,8 +207,7 @@ class GlimpseModel:
                     out[i] = hit
         if missing:
             tokens = self.tokenizer([texts[i] for i in missing]).to(self.device)
-            with torch.inference_mode(), self._autocast():
-                vecs = F.normalize(encode_text_tokens(self.clip, tokens).float(), dim=-1).cpu()
+            vecs = self._text.encode(tokens).cpu()
             with self._cache_lock:
                 for row, i in enumerate(missing):
                     out[i] = vecs[row]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 
+from engine.errors import ModelError
 from engine.model import GlimpseModel, load_model
 
 QUERIES = [
@@ -55,3 +57,21 @@ def test_query_cache_is_lru_and_safe() -> None:
     model.encode_text(["zzz"], use_cache=False)
     assert "zzz" not in model._text_cache
     assert model.encode_text([]).shape == (0, 64)
+
+
+def test_text_precision_setting() -> None:
+    model = load_model("tiny")
+    assert model.text_precision == "auto"
+    assert model.active_text_precision == "fp32"  # a tiny text tower gains nothing from bf16
+    reference = model.encode_text(QUERIES, use_cache=False)
+    model.text_precision = "bf16"
+    assert model.active_text_precision == "bf16"
+    half = model.encode_text(QUERIES, use_cache=False)
+    assert half.dtype == torch.float32
+    assert torch.allclose(half.norm(dim=-1), torch.ones(len(QUERIES)), atol=1e-5)
+    assert float((half * reference).sum(dim=-1).min()) > 0.99
+    assert not torch.equal(half, reference)  # really another code path
+    model.text_precision = "fp32"
+    assert torch.equal(model.encode_text(QUERIES, use_cache=False), reference)
+    with pytest.raises(ModelError, match="text precision"):
+        model.text_precision = "int4"
