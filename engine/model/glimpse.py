@@ -78,6 +78,7 @@ class GlimpseModel:
     def refresh_fingerprint(self) -> str:
         """Recompute the fingerprint after the weights changed (e.g. the head was trained)."""
         self._fingerprint = checkpoints.fingerprint(self.config, self.state_dict())
+        self._text.reset()
         self.clear_text_cache()
         return self._fingerprint
 

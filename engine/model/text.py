@@ -103,8 +103,11 @@ class TextEncoder:
         with self._lock:
             self._precision = TextPrecision(value)
             self._resolved = None if self._precision is TextPrecision.AUTO else self._precision
-            if self._resolved is TextPrecision.FP32:
-                self._bf16 = None
+            self._bf16 = None
+
+    def reset(self) -> None:
+        """Forget the bf16 copy and the auto decision (the fp32 weights changed, e.g. by training)."""
+        self.precision = self._precision
 
     @property
     def active(self) -> TextPrecision:

@@ -75,3 +75,15 @@ def test_text_precision_setting() -> None:
     assert torch.equal(model.encode_text(QUERIES, use_cache=False), reference)
     with pytest.raises(ModelError, match="text precision"):
         model.text_precision = "int4"
+
+
+def test_bf16_copy_follows_weight_changes() -> None:
+    """Training changes the fp32 text weights; refresh_fingerprint must drop the stale bf16 copy."""
+    model = load_model("tiny")
+    model.text_precision = "bf16"
+    before = model.encode_text(["a boat"], use_cache=False)
+    with torch.no_grad():
+        model.clip.text_projection.mul_(-1.0)
+    model.refresh_fingerprint()
+    after = model.encode_text(["a boat"], use_cache=False)
+    assert torch.allclose(after, -before, atol=1e-6)
