@@ -34,18 +34,30 @@ ACCEL_MIN_VECTORS = 50_000
 #: random 512-d vectors, re-ranking the int8 top 20 already gives recall@10 = 1.0 (top 10 alone: 0.96).
 RERANK_MARGIN_MIN = 16
 RERANK_MARGIN_MAX = 64
+#: A big library's index starts building this long after its first query.
+BUILD_DELAY_S = 2.0
 
 
 class VectorSearch:
-    """Answers store.knn(); keeps the in-memory index in step with SQLite."""
+    """Answers store.knn(); builds the in-memory index (in the background) and keeps it in step with SQLite.
+
+    Packing a million rows takes ~15 s, so a big library's index is built on a background thread that
+    starts `build_delay_s` after the first query (a one-shot CLI search has closed the store by then
+    and never pays for it); until it is ready queries use sqlite-vec's exact scan. `warm(wait=True)`
+    builds it now (the GUI at startup, benchmarks).
+    """
 
     def __init__(self, store: LibraryStore, *, accel_min: int = ACCEL_MIN_VECTORS) -> None:
         self._store = store
         self._lock = threading.Lock()
         self._index: VectorIndex | None = None
+        self._direct_fetch = False
+        self._builder: threading.Thread | None = None
+        self._stop = threading.Event()
         self.accel_min = accel_min
         self.margin_min = RERANK_MARGIN_MIN
-        self._direct_fetch = False
+        self.background = True
+        self.build_delay_s = BUILD_DELAY_S
 
     @property
     def index(self) -> VectorIndex | None:
@@ -53,9 +65,30 @@ class VectorSearch:
         return self._index
 
     def clear(self) -> None:
-        """Drop the in-memory index (on close)."""
+        """Stop any background build and drop the in-memory index (on close)."""
+        self._stop.set()
+        builder = self._builder
+        if builder is not None and builder is not threading.current_thread():
+            builder.join(timeout=30)
         with self._lock:
             self._index = None
+        self._stop.clear()
+
+    def warm(self, *, wait: bool = True) -> bool:
+        """Build the index now if the library is big enough (or accel_min allows); True when ready."""
+        with self._store.reading() as c:
+            dim = vec_table.vector_dim(c)
+            if dim is None:
+                return False
+            with self._lock:
+                if self._usable(c, dim):
+                    return True
+        if not wait:
+            self._start_builder(delay=0.0)
+            return False
+        with self._store.reading() as c:
+            self._build_now(c, dim)
+        return self._index is not None
 
     def knn(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[int, float]]:
         """(clip_id, cosine) of the k best clips, best first."""
@@ -65,7 +98,12 @@ class VectorSearch:
             if dim is None:
                 return []
             query = unit_query(vector, dim)
-            index = self._current_index(c, dim)
+            index = self._index if self._usable(c, dim) else None
+            if index is None and vec_table.clip_count(c) >= self.accel_min:
+                if self.background:
+                    self._start_builder(delay=self.build_delay_s)
+                else:
+                    index = self._build_locked(c, dim)
             if index is None:
                 candidates = None if flt.is_empty(filters) else flt.candidate_clips(c, filters)  # type: ignore[arg-type]
                 return vec_table.knn(c, query.tobytes(), k, candidates)
@@ -82,42 +120,80 @@ class VectorSearch:
         scored.sort(key=lambda item: -item[1])
         return scored[:k]
 
-    def _current_index(self, c: Connection, dim: int) -> VectorIndex | None:
-        epoch = vec_table.epoch(c)
+    # --- the index's life -------------------------------------------------------------------------
+    def _usable(self, c: Connection, dim: int) -> bool:
+        """True when the index exists and now reflects the snapshot `c` reads (caught up if needed)."""
         index = self._index
-        if index is not None and index.epoch == epoch and index.dim == dim and self._catch_up(c, index):
-            return index
-        if index is None and vec_table.count(c) < self.accel_min:
-            return None
-        self._index = self._build(c, dim, epoch)
+        if index is None:
+            return False
+        if index.epoch == vec_table.epoch(c) and index.dim == dim and self._catch_up(c, index):
+            return True
+        self._index = None
+        return False
+
+    def _start_builder(self, delay: float) -> None:
+        if self._builder is not None and self._builder.is_alive():
+            return
+        self._builder = threading.Thread(
+            target=self._build_in_background, args=(delay,), name="glimpse-vector-index", daemon=True
+        )
+        self._builder.start()
+
+    def _build_in_background(self, delay: float) -> None:
+        if self._stop.wait(delay):
+            return
+        try:
+            with self._store.reading() as c:
+                dim = vec_table.vector_dim(c)
+                if dim is not None:
+                    self._build_now(c, dim)
+        except Exception:  # noqa: BLE001 - searches fall back to sqlite-vec; the log keeps the cause
+            log.exception("building the vector index failed")
+
+    def _build_now(self, c: Connection, dim: int) -> None:
+        """Build from this snapshot without holding the lock, then install it (searches catch it up)."""
+        index = self._build(c, dim, vec_table.epoch(c))
+        if index is not None and not self._stop.is_set():
+            with self._lock:
+                if self._index is None or self._index.last_seq < index.last_seq:
+                    self._index = index
+
+    def _build_locked(self, c: Connection, dim: int) -> VectorIndex | None:
+        self._index = self._build(c, dim, vec_table.epoch(c))
         return self._index
 
-    def _build(self, c: Connection, dim: int, epoch: int) -> VectorIndex:
+    def _build(self, c: Connection, dim: int, epoch: int) -> VectorIndex | None:
         t0 = time.perf_counter()
-        self._direct_fetch = vec_table.direct_fetch_agrees(c, dim)
+        direct = vec_table.direct_fetch_agrees(c, dim)
         last_seq = vec_table.log_position(c)
         pairs = rows(c, "SELECT id, video_id FROM clips ORDER BY id")
         table = np.array(pairs, np.int64).reshape(-1, 2)
+        video_of = (table[:, 0], table[:, 1])
+        stop = self._stop.is_set
         index = VectorIndex.build(
-            vec_table.iter_all(c, dim), (table[:, 0], table[:, 1]), dim=dim, epoch=epoch, last_seq=last_seq
+            vec_table.iter_all(c, dim), video_of, dim=dim, epoch=epoch, last_seq=last_seq, cancelled=stop
         )
-        if index.size != len(table):
+        if index is not None and index.size != len(table):
             log.warning(
                 "vector index read %d vectors for %d clips; reading row by row", index.size, len(table)
             )
             index = VectorIndex.build(
                 vec_table.iter_all(c, dim, fast=False),
-                (table[:, 0], table[:, 1]),
+                video_of,
                 dim=dim,
                 epoch=epoch,
                 last_seq=last_seq,
+                cancelled=stop,
             )
+        if index is None:
+            return None
+        self._direct_fetch = direct
         log.info(
             "vector index built: %d vectors, %.0f MB, %s kernel, %s re-rank reads, %.1f s",
             index.size,
             index.nbytes / 1e6,
             index.backend,
-            "direct" if self._direct_fetch else "sqlite-vec",
+            "direct" if direct else "sqlite-vec",
             time.perf_counter() - t0,
         )
         return index
@@ -136,7 +212,8 @@ class VectorSearch:
         for cid, added in changes:
             final[cid] = added
         added_ids = [cid for cid, added in final.items() if added]
-        vectors = vec_table.fetch(c, added_ids, index.dim)
+        fetch = vec_table.fetch_direct if self._direct_fetch else vec_table.fetch
+        vectors = fetch(c, added_ids, index.dim)
         videos = dict(
             rows(
                 c,

@@ -150,7 +150,8 @@ class LibraryStore:
         return conn
 
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Close every thread's connection (after stopping any background index build)."""
+        self.vectors.clear()
         with self._lock:
             self._closed = True
             conns, self._connections = self._connections, []
@@ -159,7 +160,6 @@ class LibraryStore:
                 conn.close()
             except Exception:  # noqa: BLE001 - closing must not raise
                 log.debug("closing a connection failed", exc_info=True)
-        self.vectors.clear()
 
     def __enter__(self) -> LibraryStore:
         return self

@@ -175,6 +175,11 @@ def fetch(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.n
     return out
 
 
+def clip_count(conn: Connection) -> int:
+    """Clips in the library (through an index; counting the vec0 table would read every chunk)."""
+    return int(scalar(conn, "SELECT count(*) FROM clips"))
+
+
 def count(conn: Connection) -> int:
     if not table_exists(conn):
         return 0

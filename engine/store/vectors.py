@@ -23,7 +23,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -162,17 +162,42 @@ def _pack(codes: np.ndarray, scales: np.ndarray) -> Any:
         return torch.ops.quantized.linear_prepack(weight, None)
 
 
+#: Rows per packed segment: packing costs ~12 us a row, so updates repack one segment, never all.
+SEGMENT_ROWS = 131_072
+#: New vectors stay in the exact float32 delta until there are this many.
+DELTA_ROWS = 8192
+
+
+class _Segment:
+    """A packed block of rows sorted by clip id, with their video ids and a live mask."""
+
+    def __init__(self, ids: np.ndarray, videos: np.ndarray, codes: np.ndarray, scales: np.ndarray) -> None:
+        self.ids = ids
+        self.videos = videos
+        self.alive = np.ones(len(ids), bool)
+        self.matrix = Int8Matrix(codes, scales)
+
+    def remove(self, gone: np.ndarray) -> None:
+        if not len(self.ids) or not len(gone):
+            return
+        pos = np.searchsorted(self.ids, gone)
+        pos = pos[pos < len(self.ids)]
+        self.alive[pos[np.isin(self.ids[pos], gone)]] = False
+
+    def live_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        codes, scales = self.matrix.codes_and_scales()
+        a = self.alive
+        return self.ids[a], self.videos[a], codes[a], scales[a]
+
+
 class VectorIndex:
-    """Int8 codes of every clip vector (sorted by clip id), plus an exact delta block and a deletion mask."""
+    """Int8 codes of every clip vector in packed segments, an exact delta block and deletion masks."""
 
     def __init__(self, dim: int, epoch: int, last_seq: int) -> None:
         self.dim = dim
         self.epoch = epoch
         self.last_seq = last_seq
-        self._main = Int8Matrix(np.zeros((0, dim), np.int8), np.zeros(0))
-        self._main_ids = np.zeros(0, np.int64)
-        self._main_videos = np.zeros(0, np.int64)
-        self._alive = np.zeros(0, bool)
+        self._segments: list[_Segment] = []
         self._delta_ids = np.zeros(0, np.int64)
         self._delta_videos = np.zeros(0, np.int64)
         self._delta = np.zeros((0, dim), np.float32)
@@ -186,64 +211,66 @@ class VectorIndex:
         dim: int,
         epoch: int,
         last_seq: int,
-    ) -> VectorIndex:
-        """Quantize every (clip ids, vectors) block; `video_of` is (clip ids sorted, their video ids)."""
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> VectorIndex | None:
+        """Quantize every (clip ids, vectors) block; `video_of` is (clip ids sorted, their video ids).
+
+        Returns None when `cancelled()` turns true on the way.
+        """
         index = cls(dim, epoch, last_seq)
         id_parts: list[np.ndarray] = []
         code_parts: list[np.ndarray] = []
         scale_parts: list[np.ndarray] = []
         for ids, vectors in blocks:
+            if cancelled():
+                return None
             codes, scales = quantize(vectors)
             id_parts.append(ids)
             code_parts.append(codes)
             scale_parts.append(scales)
-        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int64)
+        if not id_parts:
+            return index
+        ids = np.concatenate(id_parts)
         order = np.argsort(ids, kind="stable")
-        codes = np.concatenate(code_parts)[order] if code_parts else np.zeros((0, dim), np.int8)
-        scales = np.concatenate(scale_parts)[order] if scale_parts else np.zeros(0)
-        index._set_main(ids[order], codes, scales, video_of)
+        ids = ids[order]
+        codes = np.concatenate(code_parts)[order]
+        scales = np.concatenate(scale_parts)[order]
+        del code_parts, scale_parts
+        videos = _lookup(video_of, ids)
+        for start in range(0, len(ids), SEGMENT_ROWS):
+            if cancelled():
+                return None
+            part = slice(start, start + SEGMENT_ROWS)
+            index._segments.append(_Segment(ids[part], videos[part], codes[part], scales[part]))
         return index
-
-    def _set_main(
-        self, ids: np.ndarray, codes: np.ndarray, scales: np.ndarray, video_of: tuple[np.ndarray, np.ndarray]
-    ) -> None:
-        self._main = Int8Matrix(codes, scales)
-        self._main_ids = ids
-        self._main_videos = _lookup(video_of, ids)
-        self._alive = np.ones(len(ids), bool)
 
     @property
     def size(self) -> int:
         """Live vectors in the index."""
-        return int(self._alive.sum()) + len(self._delta_ids)
+        return sum(int(s.alive.sum()) for s in self._segments) + len(self._delta_ids)
+
+    @property
+    def segments(self) -> int:
+        return len(self._segments)
 
     @property
     def nbytes(self) -> int:
         """Approximate RAM held."""
-        return (
-            self._main.nbytes
-            + self._main_ids.nbytes
-            + self._main_videos.nbytes
-            + self._alive.nbytes
-            + self._delta.nbytes
-            + self._delta_ids.nbytes
-        )
+        held = sum(s.matrix.nbytes + s.ids.nbytes + s.videos.nbytes + s.alive.nbytes for s in self._segments)
+        return held + self._delta.nbytes + self._delta_ids.nbytes + self._delta_videos.nbytes
 
     @property
     def backend(self) -> str:
-        return self._main.backend
+        return self._segments[0].matrix.backend if self._segments else "numpy"
 
     def apply(self, added: dict[int, tuple[int, np.ndarray]], removed: set[int]) -> None:
         """Follow committed changes: `added` maps clip id -> (video id, unit vector)."""
-        gone = removed | set(added)
-        if gone and len(self._main_ids):
-            probe = np.fromiter(gone, np.int64)
-            pos = np.searchsorted(self._main_ids, probe)
-            pos = pos[pos < len(self._main_ids)]
-            hit = pos[np.isin(self._main_ids[pos], probe)]
-            self._alive[hit] = False
-        if gone and len(self._delta_ids):
-            keep = ~np.isin(self._delta_ids, np.fromiter(gone, np.int64))
+        gone_set = removed | set(added)
+        gone = np.sort(np.fromiter(gone_set, np.int64, len(gone_set)))
+        for seg in self._segments:
+            seg.remove(gone)
+        if len(gone) and len(self._delta_ids):
+            keep = ~np.isin(self._delta_ids, gone)
             self._delta_ids, self._delta_videos, self._delta = (
                 self._delta_ids[keep],
                 self._delta_videos[keep],
@@ -255,47 +282,73 @@ class VectorIndex:
             self._delta_videos = np.concatenate(
                 [self._delta_videos, np.array([added[i][0] for i in added], np.int64)]
             )
-            self._delta = np.concatenate([self._delta, np.stack([added[i][1] for i in added])]).astype(
-                np.float32
-            )
-        if len(self._delta_ids) > max(4096, len(self._main_ids) // 8) or (
-            len(self._alive) and (~self._alive).sum() > max(4096, len(self._alive) // 4)
-        ):
-            self._repack()
+            rows = np.stack([added[i][1] for i in added]).astype(np.float32)
+            self._delta = np.concatenate([self._delta, rows])
+        if len(self._delta_ids) >= DELTA_ROWS:
+            self._fold_delta()
+        self._compact()
 
-    def _repack(self) -> None:
-        """Fold the delta into the packed codes and drop deleted rows."""
-        codes, scales = self._main.codes_and_scales()
-        new_codes, new_scales = quantize(self._delta)
-        ids = np.concatenate([self._main_ids[self._alive], self._delta_ids])
-        videos = np.concatenate([self._main_videos[self._alive], self._delta_videos])
-        all_codes = np.concatenate([codes[self._alive], new_codes])
-        all_scales = np.concatenate([scales[self._alive], new_scales])
-        order = np.argsort(ids, kind="stable")
-        self._set_main(ids[order], all_codes[order], all_scales[order], (ids[order], videos[order]))
+    def _fold_delta(self) -> None:
+        """Pack the delta into the last segment (or a new one once that is full)."""
+        order = np.argsort(self._delta_ids, kind="stable")
+        ids, videos = self._delta_ids[order], self._delta_videos[order]
+        codes, scales = quantize(self._delta[order])
+        last = self._segments[-1] if self._segments else None
+        if last is not None and int(last.alive.sum()) + len(ids) <= SEGMENT_ROWS and ids[0] > last.ids[-1]:
+            l_ids, l_videos, l_codes, l_scales = last.live_codes()
+            self._segments[-1] = _Segment(
+                np.concatenate([l_ids, ids]),
+                np.concatenate([l_videos, videos]),
+                np.concatenate([l_codes, codes]),
+                np.concatenate([l_scales, scales]),
+            )
+        else:
+            self._segments.append(_Segment(ids, videos, codes, scales))
         self._delta_ids = np.zeros(0, np.int64)
         self._delta_videos = np.zeros(0, np.int64)
         self._delta = np.zeros((0, self.dim), np.float32)
-        log.debug("vector index repacked: %d rows", len(ids))
+
+    def _compact(self) -> None:
+        """Repack segments that are mostly deleted rows; drop empty ones."""
+        kept: list[_Segment] = []
+        for seg in self._segments:
+            live = int(seg.alive.sum())
+            if live == 0:
+                continue
+            if live < len(seg.ids) // 2:
+                seg = _Segment(*seg.live_codes())
+            kept.append(seg)
+        self._segments = kept
 
     def candidates(self, query: np.ndarray, depth: int, videos: np.ndarray | None = None) -> np.ndarray:
         """Clip ids of the `depth` best rows by approximate score, optionally only of these video ids."""
-        main = self._main.scores(query)
-        main[~self._alive] = -np.inf
-        delta = self._delta @ query.astype(np.float32) if len(self._delta_ids) else np.zeros(0, np.float32)
-        if videos is not None:
-            allowed = np.asarray(videos, np.int64)
-            main[~np.isin(self._main_videos, allowed)] = -np.inf
-            if len(delta):
-                delta[~np.isin(self._delta_videos, allowed)] = -np.inf
-        scores = np.concatenate([main, delta])
-        ids = np.concatenate([self._main_ids, self._delta_ids])
-        depth = min(depth, len(scores))
         if depth <= 0:
             return np.zeros(0, np.int64)
-        top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
-        top = top[np.isfinite(scores[top])]
-        return ids[top[np.argsort(-scores[top], kind="stable")]]
+        allowed = None if videos is None else np.asarray(videos, np.int64)
+        id_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        blocks = [(s.ids, s.videos, s.alive, s.matrix.scores(query)) for s in self._segments]
+        if len(self._delta_ids):
+            blocks.append(
+                (self._delta_ids, self._delta_videos, None, self._delta @ query.astype(np.float32))  # type: ignore[arg-type]
+            )
+        for ids, vids, alive, scores in blocks:
+            if alive is not None:
+                scores[~alive] = -np.inf
+            if allowed is not None:
+                scores[~np.isin(vids, allowed)] = -np.inf
+            if depth < len(scores):
+                top = np.argpartition(-scores, depth - 1)[:depth]
+                ids, scores = ids[top], scores[top]
+            id_parts.append(ids)
+            score_parts.append(scores)
+        if not id_parts:
+            return np.zeros(0, np.int64)
+        ids, scores = np.concatenate(id_parts), np.concatenate(score_parts)
+        keep = np.isfinite(scores)
+        ids, scores = ids[keep], scores[keep]
+        order = np.argsort(-scores, kind="stable")[:depth]
+        return ids[order]
 
 
 def _lookup(video_of: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from .conftest import DIM, add_video, unit
 def kstore(request: pytest.FixtureRequest, store: LibraryStore) -> LibraryStore:
     """The same store answering through sqlite-vec or through the in-memory index."""
     store.vectors.accel_min = 10**9 if request.param == "sqlite-vec" else 0
+    store.vectors.background = False
     return store
 
 
@@ -93,6 +95,7 @@ def test_index_recall_on_random_vectors(store: LibraryStore, tmp_path: Path) -> 
                 vid, duration=per, fingerprint="fp", clips=clips, size=1, mtime=1.0, content_hash="h"
             )
     store.vectors.accel_min = 0
+    store.vectors.background = False
     recalls = []
     for q in rng.standard_normal((25, dim)).astype(np.float32):
         q /= np.linalg.norm(q)
@@ -111,6 +114,7 @@ def test_index_follows_commits_from_another_connection(tmp_path: Path) -> None:
     writer = LibraryStore.open(db)
     reader = LibraryStore.open(db, readonly=True)
     reader.vectors.accel_min = 0
+    reader.vectors.background = False
     a = add_video(writer, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
     assert _video_of(reader, reader.knn(unit(1, 0), 1)) == ["a.mp4"]
     built = reader.vectors.index
@@ -137,21 +141,39 @@ def test_index_follows_commits_from_another_connection(tmp_path: Path) -> None:
     reader.close()
 
 
-def test_index_repacks_deltas_and_drops_deleted_rows() -> None:
+def test_index_segments_fold_deltas_and_compact(monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.store import vectors
+
+    monkeypatch.setattr(vectors, "SEGMENT_ROWS", 64)
+    monkeypatch.setattr(vectors, "DELTA_ROWS", 50)
     rng = np.random.default_rng(3)
     dim = 32
-    base = rng.standard_normal((100, dim)).astype(np.float32)
-    base /= np.linalg.norm(base, axis=1, keepdims=True)
+
+    def rows(n: int) -> np.ndarray:
+        x = rng.standard_normal((n, dim)).astype(np.float32)
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    base = rows(100)
     ids = np.arange(1, 101, dtype=np.int64)
-    index = VectorIndex.build([(ids, base)], (ids, ids // 10), dim=dim, epoch=1, last_seq=0)
-    extra = rng.standard_normal((5000, dim)).astype(np.float32)
-    extra /= np.linalg.norm(extra, axis=1, keepdims=True)
-    index.apply({1000 + i: (7, extra[i]) for i in range(5000)}, removed={5, 6})
-    assert index.size == 100 - 2 + 5000
-    q = extra[42]
-    assert index.candidates(q, 1)[0] == 1042
-    assert 5 not in index.candidates(base[4], 20).tolist()
-    assert set(index.candidates(q, 50, videos=np.array([3]))) == {30, 31, 32, 33, 34, 35, 36, 37, 38, 39}
+    index = VectorIndex.build(
+        [(ids[50:], base[50:]), (ids[:50], base[:50])], (ids, ids // 10), dim=dim, epoch=1, last_seq=0
+    )
+    assert index is not None and index.segments == 2 and index.size == 100
+    assert index.candidates(base[70], 1)[0] == 71
+    extra = rows(120)
+    index.apply({1000 + i: (7, extra[i]) for i in range(30)}, removed={5, 6})
+    assert index.segments == 2 and index.size == 128  # still in the exact delta
+    index.apply({1030 + i: (7, extra[30 + i]) for i in range(90)}, removed=set())
+    assert index.segments >= 3 and index.size == 218  # folded into packed segments
+    assert index.candidates(extra[42], 1)[0] == 1042
+    assert index.candidates(extra[7], 1)[0] == 1007
+    assert 5 not in index.candidates(base[4], 30).tolist()
+    assert set(index.candidates(base[33], 50, videos=np.array([3]))) == set(range(30, 40))
+    # Deleting most of the first segment repacks it; deleting all of it drops it.
+    before = index.segments
+    index.apply({}, removed=set(range(1, 65)))
+    assert index.segments == before - 1 and index.size == 218 - 62
+    assert index.candidates(base[80], 1)[0] == 81
 
 
 def test_numpy_fallback_scores_like_the_int8_kernel() -> None:
@@ -178,6 +200,7 @@ def test_a_reader_behind_a_trimmed_log_rebuilds(tmp_path: Path, monkeypatch: pyt
     writer = LibraryStore.open(db)
     reader = LibraryStore.open(db, readonly=True)
     reader.vectors.accel_min = 0
+    reader.vectors.background = False
     add_video(writer, tmp_path, "a.mp4", [unit(1, 0)])
     reader.knn(unit(1, 0), 1)
     first = reader.vectors.index
@@ -222,3 +245,32 @@ def test_move_onto_an_existing_path_leaves_no_orphan_vectors(store: LibraryStore
     assert [v.id for v in store.videos()] == [a]
     assert store.counts().clips == 1 and store.check() == []
     assert len(store.knn(unit(0, 1), 10)) == 1
+
+
+def test_background_build_answers_exactly_meanwhile(store: LibraryStore, tmp_path: Path) -> None:
+    for v in range(4):
+        add_video(store, tmp_path, f"{v}.mp4", [unit(1, v, i) for i in range(10)])
+    store.vectors.accel_min = 0
+    store.vectors.build_delay_s = 0.0
+    exact = store.knn(unit(1, 2, 3), 5)  # served by sqlite-vec while the index builds
+    deadline = time.monotonic() + 30
+    while store.vectors.index is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.vectors.index is not None and store.vectors.index.size == 40
+    assert store.knn(unit(1, 2, 3), 5) == [(c, pytest.approx(s, abs=1e-5)) for c, s in exact]
+
+
+def test_warm_builds_now_and_close_stops_a_pending_build(tmp_path: Path) -> None:
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        assert store.vectors.warm() is False  # nothing to index yet
+        add_video(store, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
+        store.vectors.accel_min = 0
+        assert store.vectors.warm(wait=True) is True and store.vectors.index is not None
+    store = LibraryStore.open(db)
+    store.vectors.accel_min = 0
+    store.vectors.build_delay_s = 60.0
+    assert len(store.knn(unit(1, 0), 2)) == 2
+    started = time.monotonic()
+    store.close()  # the builder is still waiting out its delay: close must not wait for it
+    assert time.monotonic() - started < 5.0
