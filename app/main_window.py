@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app import operations as ops
 from app.formatting import path_with_timestamp
+from app.heap import freeze_long_lived
 from app.icons import icon
 from app.indexing_controller import IndexingController
 from app.library_snapshot import FolderSummary, LibrarySnapshot, read_snapshot
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         index_on_start: bool = True,
     ) -> None:
         super().__init__()
+        freeze_long_lived()  # modules imported so far (Qt, numpy, the engine) live as long as the app
         self.settings = settings or AppSettings.load()
         self.db = config.db_path(db)
         self.setWindowTitle("Glimpse")
@@ -369,6 +371,7 @@ class MainWindow(QMainWindow):
         self.model = model
         self.indexing.set_model(model)
         self.banner.hide_banner()
+        freeze_long_lived()  # the model and libraries stay for the app's life: keep them out of GC passes
         waiters, self._model_waiters = self._model_waiters, []
         for fn in waiters:
             fn()

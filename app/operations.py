@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from app.models.results_model import ResultItem
@@ -37,11 +38,18 @@ class SearchOutcome:
     warnings: list[str] = field(default_factory=list)  # e.g. the text was longer than the model reads
 
 
+#: Thumbnails taller than this (device pixels) are shrunk on the worker: cards show them at most
+#: 56 px tall, 112 px on a 200% display, so the UI thread never scales big images while painting.
+THUMB_MAX_PX = 120
+
+
 def decode_thumbs(thumbs: list[bytes]) -> list[QImage]:
-    """JPEG bytes to QImages (QImage, unlike QPixmap, may be made off the UI thread)."""
+    """JPEG bytes to QImages, shrunk for the cards (QImage, unlike QPixmap, may be made off the UI thread)."""
     images = []
     for data in thumbs:
         img = QImage.fromData(data) if data else QImage()
+        if not img.isNull() and img.height() > THUMB_MAX_PX:
+            img = img.scaledToHeight(THUMB_MAX_PX, Qt.TransformationMode.SmoothTransformation)
         images.append(img)
     return images
 

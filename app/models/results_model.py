@@ -30,6 +30,7 @@ class ResultRole(IntEnum):
     SCORE = Qt.ItemDataRole.UserRole + 5  # float
     THUMBS = Qt.ItemDataRole.UserRole + 6  # list[QImage], one per frame
     HIGHLIGHTS = Qt.ItemDataRole.UserRole + 7  # list[FrameHighlight], one per frame
+    ASPECTS = Qt.ItemDataRole.UserRole + 12  # list[float]: each thumbnail's width / height
     ZERO_SHOT = Qt.ItemDataRole.UserRole + 8  # bool: weights carry no meaning
     PATH = Qt.ItemDataRole.UserRole + 9
     START = Qt.ItemDataRole.UserRole + 10  # seconds
@@ -47,10 +48,30 @@ class FrameHighlight:
 
 @dataclass
 class ResultItem:
-    """A result plus its thumbnails decoded off the UI thread."""
+    """A result plus its thumbnails decoded off the UI thread, and what the painter derives from them once."""
 
     result: SearchResult
     thumbs: list[QImage] = field(default_factory=list)
+    _highlights: list[FrameHighlight] | None = field(default=None, repr=False)
+    _aspects: list[float] | None = field(default=None, repr=False)
+
+    @property
+    def highlights(self) -> list[FrameHighlight]:
+        """Highlight strengths of the frames (computed on first use)."""
+        if self._highlights is None:
+            self._highlights = frame_highlights(self.result.frames, self.result.zero_shot)
+        return self._highlights
+
+    @property
+    def aspects(self) -> list[float]:
+        """Width/height of each frame's thumbnail (16:9 where a thumbnail is missing)."""
+        if self._aspects is None:
+            out = []
+            for i in range(len(self.result.frames)):
+                img = self.thumbs[i] if i < len(self.thumbs) else QImage()
+                out.append(img.width() / img.height() if not img.isNull() and img.height() else 16 / 9)
+            self._aspects = out
+        return self._aspects
 
 
 def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHighlight]:
@@ -146,7 +167,9 @@ class ResultsModel(QAbstractListModel):
         if role == ResultRole.THUMBS:
             return item.thumbs
         if role == ResultRole.HIGHLIGHTS:
-            return frame_highlights(r.frames, r.zero_shot)
+            return item.highlights
+        if role == ResultRole.ASPECTS:
+            return item.aspects
         if role == ResultRole.ZERO_SHOT:
             return r.zero_shot
         if role == ResultRole.PATH:

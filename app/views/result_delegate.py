@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from collections.abc import Sequence
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -46,13 +48,8 @@ def card_rect(option_rect: QRect) -> QRect:
     return option_rect.adjusted(MARGIN, MARGIN // 2, -MARGIN, -MARGIN // 2)
 
 
-def _natural_widths(thumbs: list[QImage], count: int) -> list[int]:
-    widths = []
-    for i in range(count):
-        img = thumbs[i] if i < len(thumbs) else QImage()
-        aspect = img.width() / img.height() if not img.isNull() and img.height() else 16 / 9
-        widths.append(max(8, round(THUMB_H * aspect)))
-    return widths
+def _natural_widths(aspects: Sequence[float], count: int) -> list[int]:
+    return [max(8, round(THUMB_H * (aspects[i] if i < len(aspects) else 16 / 9))) for i in range(count)]
 
 
 def filmstrip_rows(avail: int, widths: list[int]) -> tuple[int, float]:
@@ -69,9 +66,9 @@ def filmstrip_rows(avail: int, widths: list[int]) -> tuple[int, float]:
     return rows, min(1.0, avail / widest)
 
 
-def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> list[QRect]:
+def filmstrip_rects(card: QRect, top: int, aspects: Sequence[float], count: int) -> list[QRect]:
     """Where each frame goes: thumbnails keep their aspect and shrink together to fit, one clip per row."""
-    widths = _natural_widths(thumbs, count)
+    widths = _natural_widths(aspects, count)
     avail = card.width() - 2 * PAD
     rows, scale = filmstrip_rows(avail, widths)
     per_row = -(-count // rows) if count else 1
@@ -91,11 +88,11 @@ def filmstrip_rects(card: QRect, top: int, thumbs: list[QImage], count: int) -> 
     return rects
 
 
-def filmstrip_height(card_width: int, thumbs: list[QImage], count: int) -> int:
+def filmstrip_height(card_width: int, aspects: Sequence[float], count: int) -> int:
     """The strip's height (rows of thumbnails with their weight bars) for a card this wide."""
     if count == 0:
         return THUMB_H + STRIP_ROW_EXTRA
-    rects = filmstrip_rects(QRect(0, 0, card_width, 10), 0, thumbs, count)
+    rects = filmstrip_rects(QRect(0, 0, card_width, 10), 0, aspects, count)
     return rects[-1].bottom() + 1 + STRIP_ROW_EXTRA
 
 
@@ -112,16 +109,30 @@ def card_height(base: QFont, zero_shot: bool, strip_h: int = THUMB_H + WEIGHT_BA
 class ResultDelegate(QStyledItemDelegate):
     """Draws ResultsModel rows as cards."""
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._heights: dict[tuple[int, int, int], int] = {}  # (result id, width, font px) -> card height
+
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         width = option.rect.width()
         view = option.widget
         if view is not None and hasattr(view, "viewport"):
             width = view.viewport().width()  # cards fill the list's width; the strip wraps to fit it
         width = max(width, 320)
-        thumbs = index.data(ResultRole.THUMBS) or []
-        count = len(index.data(ResultRole.HIGHLIGHTS) or [])
-        strip_h = filmstrip_height(card_rect(QRect(0, 0, width, 10)).width(), thumbs, count)
-        return QSize(width, card_height(option.font, bool(index.data(ResultRole.ZERO_SHOT)), strip_h))
+        key = (
+            id(index.data(ResultRole.RESULT)),
+            width,
+            option.font.pixelSize() or round(option.font.pointSizeF()),
+        )
+        height = self._heights.get(key)
+        if height is None:
+            aspects = index.data(ResultRole.ASPECTS) or []
+            strip_h = filmstrip_height(card_rect(QRect(0, 0, width, 10)).width(), aspects, len(aspects))
+            height = card_height(option.font, bool(index.data(ResultRole.ZERO_SHOT)), strip_h)
+            if len(self._heights) > 2000:
+                self._heights.clear()
+            self._heights[key] = height
+        return QSize(width, height)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -185,7 +196,7 @@ class ResultDelegate(QStyledItemDelegate):
         highlights: list[FrameHighlight] = index.data(ResultRole.HIGHLIGHTS) or []
         zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
         y = filmstrip_top(card, option.font)
-        rects = filmstrip_rects(card, y, thumbs, len(highlights))
+        rects = filmstrip_rects(card, y, index.data(ResultRole.ASPECTS) or [], len(highlights))
         for i, (rect, hl) in enumerate(zip(rects, highlights, strict=True)):
             img = thumbs[i] if i < len(thumbs) else QImage()
             self._paint_frame_thumb(painter, pal, rect, img, hl, zero_shot)

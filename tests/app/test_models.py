@@ -23,6 +23,8 @@ def test_results_model_roles(qapp, result_factory):
     assert idx.data(ResultRole.SCORE) == pytest.approx(0.4321)
     assert idx.data(ResultRole.RESULT) is r
     assert [img.width() for img in idx.data(ResultRole.THUMBS)] == [96, 96, 96]
+    assert idx.data(ResultRole.ASPECTS) == pytest.approx([96 / 54] * 3)
+    assert [h.top for h in idx.data(ResultRole.HIGHLIGHTS)] == [False, True, False]
     assert idx.data(ResultRole.ZERO_SHOT) is False
     assert idx.data(ResultRole.TOP_CLIP_ID) == 7
     assert "beach.mp4" in idx.data(Qt.ItemDataRole.AccessibleTextRole)
@@ -58,6 +60,15 @@ def test_zero_shot_weights_are_not_highlights():
     hl = frame_highlights(frames, zero_shot=True)
     assert not any(h.highlighted or h.top for h in hl)
     assert frame_highlights([], zero_shot=False) == []
+
+
+def test_big_thumbnails_are_shrunk_off_the_ui_thread(qapp):
+    from tests.app.conftest import jpeg
+
+    small, big = decode_thumbs([jpeg((10, 20, 30), 96, 54), jpeg((10, 20, 30), 640, 360)])
+    assert (small.width(), small.height()) == (96, 54)
+    assert big.height() == 120 and big.width() == round(640 * 120 / 360)
+    assert decode_thumbs([b""])[0].isNull()
 
 
 def test_top_clip_id_falls_back_to_first_clip(result_factory):

@@ -32,7 +32,7 @@ def _render(result, palette: QPalette, scale: float = 1.0):
     image = paint_card(ResultDelegate(), index, WIDTH, palette, font, scale=scale)
     card = card_rect(QRect(0, 0, WIDTH, image.height()))
     rects = filmstrip_rects(
-        card, filmstrip_top(card, font), index.data(ResultRole.THUMBS), len(result.frames)
+        card, filmstrip_top(card, font), index.data(ResultRole.ASPECTS), len(result.frames)
     )
     return image, rects
 
