@@ -161,10 +161,20 @@ class Settler:
         return len(doomed)
 
     # --- output ------------------------------------------------------------------------------
-    def take_ready(self, now: float | None = None) -> Batch:
-        """Remove and return every settled group of paths (empty when nothing is ready)."""
+    def take_ready(
+        self, now: float | None = None, *, scope: Callable[[str], str | None] | None = None
+    ) -> Batch:
+        """Remove and return every settled group of paths (empty when nothing is ready).
+
+        With `scope` (path -> e.g. its library root), nothing is released from a scope while anything
+        else in it is still settling: an indexer that reconciles whole roots would otherwise pick up
+        the unsettled file too.
+        """
         now = self.clock() if now is None else now
         ready = {path for path, item in self._items.items() if self._settled(item, now)}
+        if scope is not None and len(ready) < len(self._items):
+            busy = {scope(path) for path in self._items if path not in ready}
+            ready = {path for path in ready if scope(path) not in busy}
         released: list[str] = []
         seen: set[str] = set()
         for path in sorted(ready):

@@ -281,7 +281,7 @@ class LibraryWatcher:
                     self.rescan()
                     continue
                 if not self._paused.is_set():
-                    batch = settler.take_ready()
+                    batch = settler.take_ready(scope=self._scope)
                     if batch:
                         self._apply(batch)
             except Exception:  # the loop must outlive any one bad batch
@@ -290,6 +290,11 @@ class LibraryWatcher:
                     self._stats.errors += 1
             if self._quiet():
                 self._idle.set()
+
+    def _scope(self, path: str) -> str | None:
+        # Indexer.sync_paths reconciles the whole roots holding the paths it is given, so a root is
+        # only synced once nothing in it is still settling.
+        return self._supervisor.root_of(path) if self._supervisor is not None else None
 
     def _quiet(self) -> bool:
         settler = self._settler
@@ -352,9 +357,19 @@ class LibraryWatcher:
         paths: list[str] = []
         roots_scanned: list[str] = []
         dropped = 0
+        statuses = supervisor.status()
+        present: dict[str, bool] = {}
         for path in batch.paths:
             root = supervisor.root_of(path)
-            if root is None or not supervisor.is_online(root) or not self._root_there(root):
+            status = statuses.get(root) if root is not None else None
+            if root is None or status is None or status.state == RootState.OFFLINE:
+                dropped += 1
+                continue
+            if root not in present:
+                # Looked at again right before indexing: a drive pulled since the event must not
+                # lose its index to a rescan that finds it empty.
+                present[root] = supervisor.root_present(root, status.folder_id)
+            if not present[root]:
                 dropped += 1
                 continue
             paths.append(path)
@@ -366,15 +381,6 @@ class LibraryWatcher:
             with self._stats_lock:
                 self._stats.dropped_offline += dropped
         return paths, roots_scanned
-
-    def _root_there(self, root: str) -> bool:
-        # Checked again right before indexing: a drive unplugged since the event must not wipe its index.
-        folder = self._supervisor.status().get(root) if self._supervisor else None
-        return (
-            folder is not None
-            and self._supervisor is not None
-            and self._supervisor.root_present(root, folder.folder_id)
-        )
 
     def _retry(self, batch: Batch, exc: Exception) -> None:
         self._locked_tries += 1

@@ -169,3 +169,21 @@ def test_requeue_puts_a_batch_back_on_a_fresh_clock(tmp_path: Path) -> None:
     s.requeue(batch, now=5.0)
     assert not s.take_ready(now=5.5)
     assert s.take_ready(now=6.1) == batch
+
+
+def test_a_scope_is_held_while_anything_in_it_still_settles(tmp_path: Path) -> None:
+    s = settler(write_hold_s=30.0)
+    root_a, root_b = tmp_path / "a", tmp_path / "b"
+    for folder in (root_a, root_b):
+        folder.mkdir()
+    done_a, copying_a, done_b = root_a / "done.mp4", root_a / "copying.mp4", root_b / "done.mp4"
+    for path in (done_a, copying_a, done_b):
+        path.write_bytes(b"v")
+    s.add(Change(ChangeKind.CLOSED, str(done_a)), now=0.0)
+    s.add(Change(ChangeKind.CLOSED, str(done_b)), now=0.0)
+    s.add(Change(ChangeKind.MODIFIED, str(copying_a)), now=0.0)  # still open for writing
+    scope = {str(p): str(p.parent) for p in (done_a, copying_a, done_b)}.get
+    assert s.take_ready(now=1.1, scope=scope).paths == [str(done_b)]
+    s.add(Change(ChangeKind.CLOSED, str(copying_a)), now=2.0)
+    assert not s.take_ready(now=2.5, scope=scope)
+    assert s.take_ready(now=3.1, scope=scope).paths == sorted([str(done_a), str(copying_a)])
