@@ -92,6 +92,18 @@ class Int8Matrix:
         return weight.int_repr().numpy(), self._scales
 
 
+def scan_all(matrices: list[Int8Matrix], query: np.ndarray) -> list[np.ndarray]:
+    """Scores of every matrix, the packed ones in one trip to the scan thread."""
+    q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+    packed = [m._packed for m in matrices if m._packed is not None]
+    fast = iter(_scan_pool().submit(_linear_many, q, packed).result()) if packed else iter(())
+    return [next(fast) if m._packed is not None else m.scores(query) for m in matrices]
+
+
+def _linear_many(q: np.ndarray, packed: list[Any]) -> list[np.ndarray]:
+    return [_linear(q, p) for p in packed]
+
+
 def _linear(q: np.ndarray, packed: Any) -> np.ndarray:
     import torch
 
@@ -327,7 +339,8 @@ class VectorIndex:
         allowed = None if videos is None else np.asarray(videos, np.int64)
         id_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
-        blocks = [(s.ids, s.videos, s.alive, s.matrix.scores(query)) for s in self._segments]
+        scored = scan_all([s.matrix for s in self._segments], query)
+        blocks = [(s.ids, s.videos, s.alive, sc) for s, sc in zip(self._segments, scored, strict=True)]
         if len(self._delta_ids):
             blocks.append(
                 (self._delta_ids, self._delta_videos, None, self._delta @ query.astype(np.float32))  # type: ignore[arg-type]
