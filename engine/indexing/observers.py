@@ -69,7 +69,7 @@ class WatchMode(StrEnum):
     POLLING = "polling"  # periodic directory snapshots
 
 
-def to_change(event: FileSystemEvent, *, native: bool) -> Change | None:
+def to_change(event: FileSystemEvent, *, tracks_writes: bool) -> Change | None:
     """The `Change` a watchdog event stands for, or None for events a library ignores."""
     kind = _KINDS.get(type(event))
     if kind is None:
@@ -80,7 +80,7 @@ def to_change(event: FileSystemEvent, *, native: bool) -> Change | None:
         path=os.fsdecode(event.src_path),
         is_dir=event.is_directory,
         dest=os.fsdecode(dest) if dest else "",
-        native=native,
+        tracks_writes=tracks_writes,
     )
 
 
@@ -93,17 +93,17 @@ class EnqueueHandler(FileSystemEventHandler):
         sink: Callable[[Change], None],
         on_fault: Callable[[str, Exception], None],
         *,
-        native: bool,
+        tracks_writes: bool,
     ) -> None:
         super().__init__()
         self.root = root
-        self.native = native
+        self.tracks_writes = tracks_writes
         self._sink = sink
         self._on_fault = on_fault
 
     def dispatch(self, event: FileSystemEvent) -> None:
         try:
-            change = to_change(event, native=self.native)
+            change = to_change(event, tracks_writes=self.tracks_writes)
             if change is not None:
                 self._sink(change)
         except Exception as exc:  # an exception here would kill watchdog's thread
@@ -111,6 +111,12 @@ class EnqueueHandler(FileSystemEventHandler):
                 self._on_fault(self.root, exc)
             except Exception:
                 log.exception("watch fault handler failed for %s", self.root)
+
+
+def reports_closes() -> bool:
+    """True when the platform's observer reports a writer closing a file (inotify does)."""
+    # FSEvents and ReadDirectoryChangesW do not: there a file is judged by its size and mtime alone.
+    return Observer.__name__ == "InotifyObserver"
 
 
 def make_native_observer() -> BaseObserver:

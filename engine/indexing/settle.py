@@ -42,7 +42,8 @@ class Change:
     path: str
     is_dir: bool = False
     dest: str = ""  # the new path of a move
-    native: bool = True  # from an event-based observer, which also reports closes
+    tracks_writes: bool = True  # from an observer that reports closes too (inotify), so an open
+    # writer can be told from a finished one
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ class Settler:
                 self._link(change.path, change.dest)
             return
         writing: bool | None = None
-        if not change.is_dir and change.native:
+        if not change.is_dir and change.tracks_writes:
             if change.kind in (ChangeKind.CREATED, ChangeKind.MODIFIED):
                 writing = True
             elif change.kind == ChangeKind.CLOSED:

@@ -27,6 +27,7 @@ from engine.indexing.observers import (
     RootObserver,
     WatchMode,
     is_network_path,
+    reports_closes,
 )
 from engine.indexing.settle import Change
 
@@ -296,7 +297,10 @@ class Supervisor:
             observer = RootObserver(
                 status.path,
                 EnqueueHandler(
-                    status.path, self._sink_for(status.path), self._fault, native=attempt == "native"
+                    status.path,
+                    self._sink_for(status.path),
+                    self._fault,
+                    tracks_writes=attempt == WatchMode.NATIVE and reports_closes(),
                 ),
                 attempt,
                 poll_interval_s=self.poll_interval_s,

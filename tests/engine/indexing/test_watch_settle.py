@@ -24,8 +24,8 @@ def test_a_file_is_released_only_after_it_stops_changing(tmp_path: Path) -> None
     s = settler()
     video = tmp_path / "clip.mp4"
     video.write_bytes(b"x" * 100)
-    s.add(Change(ChangeKind.CREATED, str(video), native=False), now=0.0)
-    s.add(Change(ChangeKind.CLOSED, str(video), native=False), now=0.0)
+    s.add(Change(ChangeKind.CREATED, str(video), tracks_writes=False), now=0.0)
+    s.add(Change(ChangeKind.CLOSED, str(video), tracks_writes=False), now=0.0)
     assert not s.take_ready(now=0.5)
     # It grows without any event (a network drive): the stat check alone must hold it back.
     grow(video, b"y" * 100)
@@ -106,7 +106,7 @@ def test_both_ends_of_a_move_are_released_together(tmp_path: Path) -> None:
     s.add(Change(ChangeKind.MOVED, str(src), dest=str(dest)), now=0.0)
     # The destination is then rewritten: the vanished source must wait for it, or the indexer would
     # see a delete (dropping the vectors) before it sees the new file.
-    s.add(Change(ChangeKind.MODIFIED, str(dest), native=False), now=0.9)
+    s.add(Change(ChangeKind.MODIFIED, str(dest), tracks_writes=False), now=0.9)
     grow(dest, b"more")
     assert not s.take_ready(now=1.2)  # the source alone has settled (at 1.0): it must not go alone
     assert not s.take_ready(now=2.1)  # the growth was seen at 1.2
@@ -134,7 +134,7 @@ def test_a_folder_rescan_absorbs_changes_already_pending_inside(tmp_path: Path) 
     inner = tmp_path / "a" / "b.mp4"
     inner.parent.mkdir()
     inner.write_bytes(b"v")
-    s.add(Change(ChangeKind.CREATED, str(inner), native=False), now=0.0)
+    s.add(Change(ChangeKind.CREATED, str(inner), tracks_writes=False), now=0.0)
     s.add_folder(str(tmp_path / "a"), now=0.5)
     assert s.pending_paths == [str(tmp_path / "a")]
     assert not s.take_ready(now=1.2)  # the folder's own clock started at 0.5

@@ -100,7 +100,7 @@ def test_a_watch_limit_falls_back_to_polling_and_says_so(store, root, monkeypatc
         assert folder_states(store) == {str(root): "polling"}
         (root / "polled.mp4").write_bytes(b"v")
         changes = changes_for(inbox, "polled.mp4")
-        assert any(c.path.endswith("polled.mp4") and not c.native for c in changes)
+        assert any(c.path.endswith("polled.mp4") and not c.tracks_writes for c in changes)
     finally:
         sup.stop()
 
@@ -234,7 +234,7 @@ def test_a_handler_fault_never_escapes_and_watching_goes_on(store, root) -> None
 
 def test_the_handler_swallows_an_unconvertible_event() -> None:
     faults: list[Exception] = []
-    handler = EnqueueHandler("/r", lambda c: None, lambda r, e: faults.append(e), native=True)
+    handler = EnqueueHandler("/r", lambda c: None, lambda r, e: faults.append(e), tracks_writes=True)
 
     from watchdog.events import FileCreatedEvent
 
