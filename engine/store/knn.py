@@ -5,14 +5,20 @@ writer through `vector_log` (every vector insert/delete, in commit order). Each 
 up (a cheap max(seq) lookup when nothing changed); a model change (vec_epoch) or a reader too far
 behind the log rebuilds it. Candidates from the int8 scan are re-ranked exactly with the float32
 vectors stored in SQLite, so returned scores are exact cosines.
+
+One VectorSearch serves every LibraryStore of the same database file in this process
+(`VectorSearch.for_path`): the GUI opens a short-lived store per search, and the index must outlive it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -20,11 +26,8 @@ from engine.errors import QueryError
 from engine.results import SearchFilters
 from engine.store import filters as flt
 from engine.store import vec_table
-from engine.store.db import Connection, rows
+from engine.store.db import Connection, connect, read_transaction, rows
 from engine.store.vectors import VectorIndex
-
-if TYPE_CHECKING:
-    from engine.store.library import LibraryStore
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +44,27 @@ BUILD_DELAY_S = 2.0
 class VectorSearch:
     """Answers store.knn(); builds the in-memory index (in the background) and keeps it in step with SQLite.
 
-    Packing a million rows takes ~15 s, so a big library's index is built on a background thread that
-    starts `build_delay_s` after the first query (a one-shot CLI search has closed the store by then
-    and never pays for it); until it is ready queries use sqlite-vec's exact scan. `warm(wait=True)`
-    builds it now (the GUI at startup, benchmarks).
+    Packing a million rows takes ~15 s, so a big library's index is built on a background thread (with
+    its own connection) that starts `build_delay_s` after the first query (a one-shot CLI search has
+    exited by then and never pays for it); until it is ready queries use sqlite-vec's exact scan.
+    `warm(wait=True)` builds it now (the GUI at startup, benchmarks).
     """
 
-    def __init__(self, store: LibraryStore, *, accel_min: int = ACCEL_MIN_VECTORS) -> None:
-        self._store = store
+    _shared: dict[str, VectorSearch] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: Path) -> VectorSearch:
+        """The process-wide VectorSearch of one database file."""
+        key = os.path.realpath(path)
+        with cls._shared_lock:
+            found = cls._shared.get(key)
+            if found is None:
+                found = cls._shared[key] = cls(Path(key))
+            return found
+
+    def __init__(self, path: Path, *, accel_min: int = ACCEL_MIN_VECTORS) -> None:
+        self._path = path
         self._lock = threading.Lock()
         self._index: VectorIndex | None = None
         self._direct_fetch = False
@@ -74,9 +90,18 @@ class VectorSearch:
             self._index = None
         self._stop.clear()
 
+    @contextmanager
+    def _own_snapshot(self) -> Iterator[Connection]:
+        conn = connect(self._path, readonly=True)
+        try:
+            with read_transaction(conn, self._path):
+                yield conn
+        finally:
+            conn.close()
+
     def warm(self, *, wait: bool = True) -> bool:
-        """Build the index now if the library is big enough (or accel_min allows); True when ready."""
-        with self._store.reading() as c:
+        """Build the index now; True when it is ready (False for an empty library or when not waiting)."""
+        with self._own_snapshot() as c:
             dim = vec_table.vector_dim(c)
             if dim is None:
                 return False
@@ -86,18 +111,24 @@ class VectorSearch:
         if not wait:
             self._start_builder(delay=0.0)
             return False
-        with self._store.reading() as c:
+        with self._own_snapshot() as c:
             self._build_now(c, dim)
         return self._index is not None
 
-    def knn(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[int, float]]:
-        """(clip_id, cosine) of the k best clips, best first."""
+    def knn(
+        self, c: Connection, vector: np.ndarray, k: int, filters: SearchFilters | None
+    ) -> list[tuple[int, float]]:
+        """(clip_id, cosine) of the k best clips, best first, read through `c` (inside a read snapshot)."""
         k = max(1, min(int(k), vec_table.MAX_K))
-        with self._lock, self._store.reading() as c:
+        with self._lock:
             dim = vec_table.vector_dim(c)
             if dim is None:
                 return []
             query = unit_query(vector, dim)
+            if _writing(c):
+                # Uncommitted changes must not leak into the shared index: answer exactly instead.
+                candidates = None if flt.is_empty(filters) else flt.candidate_clips(c, filters)  # type: ignore[arg-type]
+                return vec_table.knn(c, query.tobytes(), k, candidates)
             index = self._index if self._usable(c, dim) else None
             if index is None and vec_table.clip_count(c) >= self.accel_min:
                 if self.background:
@@ -143,7 +174,7 @@ class VectorSearch:
         if self._stop.wait(delay):
             return
         try:
-            with self._store.reading() as c:
+            with self._own_snapshot() as c:
                 dim = vec_table.vector_dim(c)
                 if dim is not None:
                     self._build_now(c, dim)
@@ -225,6 +256,14 @@ class VectorSearch:
         index.apply(added_map, {cid for cid, added in final.items() if not added})
         index.last_seq = vec_table.log_position(c)
         return True
+
+
+def _writing(c: Connection) -> bool:
+    """True inside a write transaction on this connection."""
+    try:
+        return bool(c.txn_state("main") == 2)  # SQLITE_TXN_WRITE
+    except Exception:  # noqa: BLE001 - an older apsw: assume the worst only when not in autocommit
+        return not c.getautocommit()
 
 
 def unit_query(vector: np.ndarray, dim: int) -> np.ndarray:

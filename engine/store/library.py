@@ -86,7 +86,7 @@ class LibraryStore:
         self._lock = threading.Lock()
         self._connections: list[Connection] = []
         self._closed = False
-        self.vectors = VectorSearch(self)
+        self.vectors = VectorSearch.for_path(path)
 
     # --- lifecycle --------------------------------------------------------------------------------
     @classmethod
@@ -150,8 +150,7 @@ class LibraryStore:
         return conn
 
     def close(self) -> None:
-        """Close every thread's connection (after stopping any background index build)."""
-        self.vectors.clear()
+        """Close every thread's connection (the process-wide vector index of this file stays)."""
         with self._lock:
             self._closed = True
             conns, self._connections = self._connections, []
@@ -467,7 +466,8 @@ class LibraryStore:
 
         k is clamped to 1..4096 (sqlite-vec's limit); with filters, the k best clips among those that pass.
         """
-        return self.vectors.knn(vector, k, filters)
+        with self._read() as c:
+            return self.vectors.knn(c, vector, k, filters)
 
     def filter_candidates(self, filters: SearchFilters) -> list[int]:
         """Clip ids whose videos pass the filters, ascending."""

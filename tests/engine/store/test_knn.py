@@ -260,17 +260,50 @@ def test_background_build_answers_exactly_meanwhile(store: LibraryStore, tmp_pat
     assert store.knn(unit(1, 2, 3), 5) == [(c, pytest.approx(s, abs=1e-5)) for c, s in exact]
 
 
-def test_warm_builds_now_and_close_stops_a_pending_build(tmp_path: Path) -> None:
+def test_warm_builds_now_and_the_index_outlives_the_store(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     with LibraryStore.open(db) as store:
         assert store.vectors.warm() is False  # nothing to index yet
         add_video(store, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
         store.vectors.accel_min = 0
         assert store.vectors.warm(wait=True) is True and store.vectors.index is not None
-    store = LibraryStore.open(db)
+        built = store.vectors.index
+    # The GUI opens a store per search: the next store of the same file finds the same index.
+    with LibraryStore.open(db, readonly=True) as again:
+        assert again.vectors.index is built
+        assert len(again.knn(unit(1, 0), 2)) == 2 and again.vectors.index is built
+
+
+def test_a_pending_background_build_does_not_hold_up_close(tmp_path: Path) -> None:
+    store = LibraryStore.open(tmp_path / "lib.db")
+    add_video(store, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
     store.vectors.accel_min = 0
     store.vectors.build_delay_s = 60.0
     assert len(store.knn(unit(1, 0), 2)) == 2
     started = time.monotonic()
-    store.close()  # the builder is still waiting out its delay: close must not wait for it
+    store.close()
+    store.vectors.clear()  # stops the waiting builder
     assert time.monotonic() - started < 5.0
+    assert store.vectors.index is None
+
+
+def test_knn_inside_a_write_transaction_leaves_the_shared_index_alone(
+    store: LibraryStore, tmp_path: Path
+) -> None:
+    add_video(store, tmp_path, "a.mp4", [unit(1, 0)])
+    store.vectors.accel_min = 0
+    store.vectors.background = False
+    store.knn(unit(1, 0), 1)
+    index = store.vectors.index
+    assert index is not None
+    seen = index.last_seq
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), store.batch():
+        add_video(store, tmp_path, "b.mp4", [unit(1, 0.01)])
+        assert len(store.knn(unit(1, 0), 5)) == 2  # sees its own uncommitted clip, exactly
+        raise Rollback
+    assert index.last_seq == seen
+    assert len(store.knn(unit(1, 0), 5)) == 1 and store.check() == []
