@@ -96,6 +96,10 @@ def split_teachclip_state(
             if key.startswith(theirs):
                 head[ours + key.removeprefix(theirs)] = value
                 break
+    known = ("clip.", *TEACHCLIP_HEAD_PREFIXES)
+    ignored = [k for k in state if not k.startswith(known)]
+    if ignored:
+        log.info("Ignoring %d tensors outside CLIP and the head (e.g. %s)", len(ignored), ignored[0])
     if not head:
         return clip_state, None
     for needed in ("frame_position_embeddings.weight", "afa_hidden.weight", "afa_score.weight"):

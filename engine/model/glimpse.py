@@ -118,7 +118,8 @@ class GlimpseModel:
                 end = min(n, start + size)
                 try:
                     with self._autocast():
-                        feats = self.clip.encode_image(pixels[start:end].to(self.device, non_blocking=True))
+                        batch = pixels[start:end].to(self.device, torch.float32, non_blocking=True)
+                        feats = self.clip.encode_image(batch)
                 except Exception as exc:
                     if not is_out_of_memory(exc):
                         raise

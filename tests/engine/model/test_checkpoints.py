@@ -82,6 +82,27 @@ def test_small_teachclip_checkpoint_loads_and_matches(tmp_path: Path) -> None:
     _check_against_reference(path, clip, head.eval(), heads=1, size=32, context=20, atol=1e-5)
 
 
+def test_clip4clip_style_half_weights_and_128_positions(tmp_path: Path) -> None:
+    """CLIP4Clip stores its CLIP in fp16 and sizes frame positions from its cross config (128)."""
+    clip = _random_clip(SMALL, seed=12)
+    head = StudentHead(64, HeadConfig(layers=2, positions=128))
+    randomize_(head, seed=13)
+    state = {k: v.half() for k, v in _teachclip_state(clip, None).items()}
+    state.update(teachclip_head_params(head))
+    state["loss_fct.unused"] = torch.zeros(1)  # training-only extras are ignored
+    path = tmp_path / "clip4clip.bin"
+    torch.save(state, path)
+    rounded = {k.removeprefix("clip."): v.float() for k, v in state.items() if k.startswith("clip.")}
+    clip.load_state_dict(rounded)
+    model = load_model(str(path), device="cpu")
+    assert model.head is not None and model.head.positions == 128
+    assert len(model.head.transformer.resblocks) == 2
+    pixels = _pixels(2, 32, seed=5)
+    with torch.no_grad():
+        expected = clip.encode_image(pixels)
+    assert torch.allclose(model.encode_frames(pixels.double()), expected, atol=1e-5)
+
+
 def test_wrapped_and_data_parallel_names_load(tmp_path: Path) -> None:
     clip = _random_clip(SMALL, seed=6)
     state = {f"module.{k}": v for k, v in _teachclip_state(clip, None).items()}
