@@ -158,7 +158,8 @@ class GlimpseModel:
             else:
                 m = mask.to(self.device) if mask is not None else None
                 phi, w = self.head(feats.to(self.device, torch.float32), m)
-        return phi.float().cpu(), w.float().cpu()
+        # Cloned outside inference mode: callers (training, evaluation) may use them with autograd.
+        return phi.float().cpu().clone(), w.float().cpu().clone()
 
     # --- text ------------------------------------------------------------------------------------
     def text_truncated(self, text: str) -> bool:
@@ -214,7 +215,7 @@ class GlimpseModel:
                 for row, i in enumerate(missing):
                     out[i] = vecs[row]
                     if use_cache and self.text_cache_size > 0:
-                        self._text_cache[texts[i]] = vecs[row]
+                        self._text_cache[texts[i]] = vecs[row].clone()
                         self._text_cache.move_to_end(texts[i])
                 while len(self._text_cache) > max(0, self.text_cache_size):
                     self._text_cache.popitem(last=False)

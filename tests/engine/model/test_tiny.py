@@ -71,3 +71,15 @@ def test_unknown_spec_is_a_sentence() -> None:
         load_model("no-such-model")
     with pytest.raises(ModelError, match="does not exist"):
         load_model("/nowhere/model.bin")
+
+
+def test_outputs_are_ordinary_tensors(tiny: GlimpseModel) -> None:
+    """Results leave inference mode: training code may feed them to autograd."""
+    feats = tiny.encode_frames(tiny.preprocess(_frames(3, seed=8)))
+    phi, w = tiny.encode_clip(feats[None])
+    text = tiny.encode_text(["a kite"])
+    for tensor in (feats, phi, w, text):
+        assert not tensor.is_inference()
+    scale = torch.ones(1, requires_grad=True)
+    ((phi * scale) @ text.T).sum().backward()
+    assert scale.grad is not None
