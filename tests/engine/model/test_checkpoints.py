@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import open_clip
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,7 @@ from open_clip.tokenizer import SimpleTokenizer
 
 from engine.errors import CheckpointError
 from engine.model import load_model
-from engine.model.clip import build_clip
+from engine.model.clip import arch_from_openai_state, build_clip
 from engine.model.head import StudentHead, mean_pool
 from engine.model.spec import HeadConfig, ModelConfig
 from tests.engine.model.reference import head_reference, randomize_, teachclip_head_params
@@ -204,3 +205,17 @@ def test_reduce_payload_is_refused_and_never_runs(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="refuses"):
         load_model(str(path2))
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("name", ["ViT-B-32", "ViT-B-16", "ViT-L-14", "ViT-L-14-336"])
+def test_backbone_inferred_from_shapes(name: str) -> None:
+    """OpenAI's ViT backbones are recognized from tensor shapes alone (meta device: no memory used)."""
+    arch = open_clip.get_model_config(name)
+    with torch.device("meta"):
+        clip = CLIP(arch["embed_dim"], vision_cfg=arch["vision_cfg"], text_cfg=arch["text_cfg"])
+    inferred = arch_from_openai_state(clip.state_dict())
+    assert inferred["embed_dim"] == arch["embed_dim"]
+    for key in ("image_size", "patch_size", "width", "layers"):
+        assert inferred["vision"][key] == arch["vision_cfg"][key], key
+    for key in ("context_length", "width", "heads", "layers"):
+        assert inferred["text"][key] == arch["text_cfg"][key], key
