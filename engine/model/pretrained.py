@@ -89,9 +89,9 @@ def network_reachable(host: str = HF_HOST, port: int = 443, timeout: float = 3.0
         return False
 
 
-def _unavailable(spec: str) -> WeightsUnavailableError:
+def _unavailable(spec: str, why: str = "there is no network") -> WeightsUnavailableError:
     return WeightsUnavailableError(
-        f"The weights for {spec} are not on this computer and cannot be downloaded right now (no network). "
+        f"The weights for {spec} are not on this computer and cannot be downloaded right now ({why}). "
         "Connect to the internet once so Glimpse can download them, or give a local checkpoint instead "
         "(a TeachCLIP/CLIP4Clip .bin/.pt file or a Glimpse model folder)."
     )
@@ -111,7 +111,7 @@ def resolve_weights(spec: str, name: str, tag: str) -> str:
         path = open_clip.download_pretrained(cfg, cache_dir=str(cache))
     except Exception as exc:  # noqa: BLE001 - hub, HTTP and file errors all mean the same to the user
         log.warning("Download of %s failed: %s", spec, exc)
-        raise _unavailable(spec) from exc
+        raise _unavailable(spec, "the download failed") from exc
     if not path:
-        raise _unavailable(spec)
+        raise _unavailable(spec, "open_clip gave no file")
     return str(path)

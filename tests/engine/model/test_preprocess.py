@@ -74,3 +74,16 @@ def test_rejects_non_rgb_uint8() -> None:
         ours([np.zeros((20, 20, 4), dtype=np.uint8)])
     with pytest.raises(ModelError, match="empty"):
         ours([np.zeros((0, 20, 3), dtype=np.uint8)])
+
+
+def test_thread_safe() -> None:
+    """Decode threads call preprocess concurrently: results equal the serial ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ours = FramePreprocessor(PreprocessConfig(image_size=64))
+    frames = [_scene(180 + 10 * i, 320, seed=i) for i in range(8)]
+    serial = [ours([f]) for f in frames]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda f: ours([f]), frames * 3))
+    for i, got in enumerate(parallel):
+        assert torch.equal(got, serial[i % len(frames)])

@@ -63,3 +63,15 @@ def test_cached_weights_load_without_network() -> None:
     with torch.no_grad():
         expected = clip.encode_image(pixels)
     assert torch.allclose(model.encode_frames(pixels), expected, atol=1e-4)
+
+
+def test_failed_download_is_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Online but the download breaks (proxy, disk full): the same kind of sentence, saying so."""
+    monkeypatch.setattr("engine.model.pretrained.network_reachable", lambda *a, **k: True)
+
+    def broken(cfg: dict, cache_dir: str | None = None) -> str:
+        raise OSError("Connection reset by peer")
+
+    monkeypatch.setattr("open_clip.download_pretrained", broken)
+    with pytest.raises(WeightsUnavailableError, match="the download failed"):
+        load_model("ViT-B-32-quickgelu:openai")
