@@ -12,6 +12,7 @@ One VectorSearch serves every LibraryStore of the same database file in this pro
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -256,6 +257,15 @@ class VectorSearch:
         index.apply(added_map, {cid for cid, added in final.items() if not added})
         index.last_seq = vec_table.log_position(c)
         return True
+
+
+@atexit.register
+def _stop_builders() -> None:
+    """Stop background builds before the interpreter tears down (no thread left inside SQLite or torch)."""
+    with VectorSearch._shared_lock:
+        searches = list(VectorSearch._shared.values())
+    for search in searches:
+        search.clear()
 
 
 def _writing(c: Connection) -> bool:
