@@ -27,7 +27,9 @@ def is_empty(filters: SearchFilters | None) -> bool:
 
 def where_clause(filters: SearchFilters) -> tuple[str, list[object]]:
     """A WHERE fragment over `videos v` and its parameters."""
-    parts: list[str] = ["v.status = 'indexed'"]
+    # No status condition: a video back to pending keeps its old clips searchable until reindexed,
+    # filtered or not (failed videos have no clips).
+    parts: list[str] = ["1"]
     params: list[object] = []
     if filters.folder:
         folder = os.path.abspath(os.path.expanduser(filters.folder)).rstrip(os.sep)
@@ -63,6 +65,6 @@ def candidate_clips(conn: Connection, filters: SearchFilters) -> list[int]:
 
 
 def candidate_videos(conn: Connection, filters: SearchFilters) -> list[int]:
-    """Ids of the indexed videos that pass the filters."""
+    """Ids of the videos that pass the filters."""
     where, params = where_clause(filters)
     return [int(r[0]) for r in conn.execute(f"SELECT v.id FROM videos v WHERE {where}", params)]

@@ -307,3 +307,13 @@ def test_knn_inside_a_write_transaction_leaves_the_shared_index_alone(
         raise Rollback
     assert index.last_seq == seen
     assert len(store.knn(unit(1, 0), 5)) == 1 and store.check() == []
+
+
+def test_a_pending_video_keeps_its_clips_searchable_filtered_or_not(
+    kstore: LibraryStore, tmp_path: Path
+) -> None:
+    vid = add_video(kstore, tmp_path, "a.mp4", [unit(1, 0)])
+    kstore.add_pending(kstore.list_folders()[0].id, str(tmp_path / "a.mp4"), 5, 2.0, "changed")
+    assert len(kstore.knn(unit(1, 0), 5)) == 1
+    hits = kstore.knn(unit(1, 0), 5, SearchFilters(path_contains="a.mp4"))
+    assert [kstore.clip_details([c])[c].video_id for c, _ in hits] == [vid]
