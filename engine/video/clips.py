@@ -40,13 +40,11 @@ class ClipBuilder:
         self._current = Clip(index=0, start=0.0, end=0.0)
         self._prev_sig: np.ndarray | None = None
         self._cut_at: float | None = None
-        self.cuts: list[float] = []
 
     def feed(self, d: Decoded) -> Clip | None:
         """Take one decoded frame; return the clip it closes, if any."""
         if self._prev_sig is not None and content_delta(self._prev_sig, d.sig) >= self.cut_threshold:
             self._cut_at = d.t  # the first frame seen of the new shot
-            self.cuts.append(d.t)
         self._prev_sig = d.sig
         if d.sample is None:
             return None

@@ -157,3 +157,11 @@ def _skip_descriptor_header(data: bytearray, pos: int) -> int:
     while data[pos] & 0x80:
         pos += 1
     return pos + 1
+
+
+def set_handler(data: bytes, handler: bytes) -> bytes:
+    """Relabel the video track's handler (e.g. b"soun"): the file then holds no video track."""
+    boxes = parse(data)
+    hdlr = _video_trak(_top(boxes, b"moov")).find(b"mdia", b"hdlr")
+    hdlr.payload = hdlr.payload[:8] + handler + hdlr.payload[12:]
+    return b"".join(b.encode() for b in boxes)

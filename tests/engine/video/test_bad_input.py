@@ -71,6 +71,12 @@ def test_audio_only_file(tmp_path: Path, name: str) -> None:
     _expect(path, errors.NoVideoStreamError, "no video stream")
 
 
+def test_mp4_with_only_a_sound_track(colour_mp4: Path, tmp_path: Path) -> None:
+    path = tmp_path / "sound_only.m4v"
+    path.write_bytes(mp4edit.set_handler(colour_mp4.read_bytes(), b"soun"))
+    _expect(path, errors.NoVideoStreamError, "no video stream")
+
+
 def test_mp4_truncated_without_its_index(colour_mp4: Path, tmp_path: Path) -> None:
     data = colour_mp4.read_bytes()  # OpenCV writes the index (moov) last: cutting the file loses it
     path = tmp_path / "cut_short.mp4"
