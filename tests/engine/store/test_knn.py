@@ -317,3 +317,21 @@ def test_a_pending_video_keeps_its_clips_searchable_filtered_or_not(
     assert len(kstore.knn(unit(1, 0), 5)) == 1
     hits = kstore.knn(unit(1, 0), 5, SearchFilters(path_contains="a.mp4"))
     assert [kstore.clip_details([c])[c].video_id for c, _ in hits] == [vid]
+
+
+def test_index_without_the_int8_kernel_uses_the_numpy_scan(
+    store: LibraryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.store import vectors
+
+    monkeypatch.setattr(vectors, "_fbgemm_available", lambda: False)
+    rng = np.random.default_rng(21)
+    for v in range(3):
+        add_video(store, tmp_path, f"{v}.mp4", [unit(*rng.standard_normal(DIM)) for _ in range(30)])
+    exact = store.knn(unit(1, 2, 3), 8)  # sqlite-vec
+    store.vectors.accel_min = 0
+    store.vectors.background = False
+    fallback = store.knn(unit(1, 2, 3), 8)
+    assert store.vectors.index is not None and store.vectors.index.backend == "numpy"
+    assert [c for c, _ in fallback] == [c for c, _ in exact]
+    assert [s for _, s in fallback] == pytest.approx([s for _, s in exact], abs=1e-5)
