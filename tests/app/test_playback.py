@@ -1,0 +1,46 @@
+"""The embedded player (QtMultimedia) starts a real video at the clip's start (where QtMultimedia loads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.models.results_model import ResultItem
+from app.views.preview import PreviewPane, multimedia_available
+from engine.results import ResultFrame, SearchResult
+from tests.app.videos import SCENES, write_video
+
+pytestmark = pytest.mark.skipif(not multimedia_available(), reason="QtMultimedia cannot load here")
+
+
+def test_preview_plays_from_the_clip_start(qtbot, tmp_path: Path):
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    path = write_video(tmp_path / "red.mp4", *SCENES["red"], seconds=6.0)
+    result = SearchResult(
+        video_id=1,
+        path=str(path),
+        start=3.0,
+        end=5.0,
+        score=0.5,
+        clip_ids=[1],
+        frames=[ResultFrame(t=3.0, weight=1.0)],
+        duration=6.0,
+    )
+    pane = PreviewPane(playback=True)
+    qtbot.addWidget(pane)
+    pane.show()
+    assert pane.has_player
+    pane.audio.setMuted(True)
+    pane.show_item(ResultItem(result, []), autoplay=False)
+    assert pane.player.source().toLocalFile() == str(path)
+    # Paused: only the seek to the clip's start can move the position there.
+    qtbot.waitUntil(lambda: pane.player.position() >= 2900, timeout=60_000)
+    assert pane.player.error() == QMediaPlayer.Error.NoError
+    assert pane.timeline.position >= 2.9  # the playhead follows the player
+    pane.toggle_play()
+    qtbot.waitUntil(lambda: pane.player.position() > 3300, timeout=60_000)
+    assert pane.play_button.text() == "Pause"
+    pane.stop()
+    assert pane.player.source().isEmpty()
