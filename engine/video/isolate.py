@@ -39,7 +39,8 @@ TIMEOUT_UNKNOWN_DURATION_S = 3 * 3600.0
 #: A worker told to stop early gets this long to say it stopped before it is killed.
 _CANCEL_GRACE_S = 3.0
 _POLL_S = 0.2
-_MAX_IDLE_WORKERS = 2
+#: Idle workers kept (the indexer runs up to 4 decode threads); each holds OpenCV, about 60 MB.
+_MAX_IDLE_WORKERS = 4
 
 _job_ids = itertools.count(1)
 

@@ -140,6 +140,14 @@ def test_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     _expect(path, errors.NotAVideoError, "not a regular file")
 
 
+def test_endless_device_is_refused(tmp_path: Path) -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("needs /dev/zero")
+    path = tmp_path / "endless.ts"
+    path.symlink_to("/dev/zero")  # an endless stream behind a video name
+    _expect(path, errors.NotAVideoError, "not a regular file")
+
+
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     _expect(tmp_path / "gone.mp4", errors.NotAVideoError, "no such file")
     folder = tmp_path / "folder.mp4"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine import errors
-from engine.video import DecoderPool, probe, sample_clips
+from engine.video import DecoderPool, VideoInfo, probe, sample_clips
+from engine.video.isolate import TIMEOUT_UNKNOWN_DURATION_S, default_timeout
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX signals to fake hangs")
 
@@ -125,3 +126,13 @@ def sample_clips_drain(clips, deadline: float):
         yield clip
         if time.monotonic() > deadline:
             raise AssertionError("kept receiving clips from a stopped worker")
+
+
+def test_default_timeout_scales_with_duration() -> None:
+    def info(duration: float) -> VideoInfo:
+        return VideoInfo("v.mp4", duration, 30.0, int(duration * 30), 640, 480, 0, "h264")
+
+    short, long = default_timeout(info(10)), default_timeout(info(3600))
+    assert 10 < short < long
+    assert long >= 2 * 3600  # a slow machine may decode at half real time
+    assert default_timeout(info(0)) == TIMEOUT_UNKNOWN_DURATION_S  # unknown length: a fixed cap
