@@ -1,10 +1,14 @@
 """Decode in a worker process: a hang is killed on a wall clock, a crash stays in the worker.
 
 A `DecoderPool` keeps a few idle worker processes (started with 'spawn': the parent may run torch
-threads, which do not survive fork) and reuses them across videos, so the start cost (importing
-OpenCV, about a second) is paid once, not per video. Clips stream back through a bounded queue, so at
-most a few clips are in memory whatever the video's length. A worker that overran its time, crashed,
-or was left mid-video by a consumer that stopped early is cancelled or killed and replaced.
+threads, which do not survive fork) and reuses them across videos, so the start cost (spawn and
+importing OpenCV: 0.4 s measured, see docs/benchmarks.md) is paid once, not per video. Clips stream
+back through a pipe into a small bounded inbox, so at most a few clips are in memory whatever the
+video's length. A worker that overran its time, crashed, or was left mid-video by a consumer that
+stopped early is cancelled or killed and replaced.
+
+Note: 'spawn' re-imports the parent's main module in the worker (as `__mp_main__`); entry points
+must keep their work under `if __name__ == "__main__":`, as every spawn-based program must.
 """
 
 from __future__ import annotations
