@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -103,7 +104,10 @@ def main() -> int:
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
 
-    home = Path(tempfile.mkdtemp(prefix="glimpse_shot_"))
+    # A fixed, short folder so the paths on the cards read well; rebuilt on every run.
+    home = Path(tempfile.gettempdir()) / "glimpse-demo"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
     os.environ["GLIMPSE_HOME"] = str(home)
     db = build_library(home)
 
