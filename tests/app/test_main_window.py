@@ -236,3 +236,20 @@ def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
     )
     window.close()
     assert not window.indexing.watching
+
+
+def test_a_bad_image_gets_one_sentence_and_keeps_the_results(qtbot, library, tmp_path):
+    from engine.errors import QueryError
+
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "green")
+    before = [r.path for r in window.results_model.results()]
+    fake = tmp_path / "holiday.png"
+    fake.write_bytes(b"not really a png")
+    window.handle_drop([str(fake)])
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT_MS)
+    assert isinstance(window.last_error, QueryError)
+    sentence = str(window.last_error)
+    assert "\n" not in sentence and "Traceback" not in sentence
+    assert window.banner.state == BannerState.MESSAGE and window.banner.text.text() == sentence
+    assert [r.path for r in window.results_model.results()] == before  # nothing lost
