@@ -164,12 +164,16 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.results_view, self.preview.timeline)
 
     def _wire(self) -> None:
-        for keys in (QKeySequence.StandardKey.Find, QKeySequence("Ctrl+L")):
-            QShortcut(keys, self, activated=self.search_bar.focus)
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.choose_folder)
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.choose_image)
-        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.open_settings)
-        QShortcut(QKeySequence("F5"), self, activated=self.index_all)
+        shortcuts: list[tuple[QKeySequence, Callable[[], None]]] = [
+            (QKeySequence(QKeySequence.StandardKey.Find), self.search_bar.focus),
+            (QKeySequence("Ctrl+L"), self.search_bar.focus),
+            (QKeySequence("Ctrl+O"), self.choose_folder),
+            (QKeySequence("Ctrl+I"), self.choose_image),
+            (QKeySequence("Ctrl+,"), self.open_settings),
+            (QKeySequence("F5"), self.index_all),
+        ]
+        for keys, slot in shortcuts:
+            QShortcut(keys, self).activated.connect(slot)
         self.search_bar.submitted.connect(self.search)
         self.search_bar.image_requested.connect(self.choose_image)
         self.search_bar.field.move_to_results.connect(self._focus_results)
@@ -310,12 +314,13 @@ class MainWindow(QMainWindow):
             Pool.LIBRARY,
             lambda _r: ops.set_excludes(db, folder.folder_id, patterns),
             name="Saving exclude patterns",
-            on_done=lambda _r: (
-                self.refresh_library(),
-                self.when_model_ready(lambda: self.indexing.index([folder.path])),
-            ),
+            on_done=lambda _r: self._rescan_folder(folder.path),
             on_error=self._show_error,
         )
+
+    def _rescan_folder(self, path: str) -> None:
+        self.refresh_library()
+        self.when_model_ready(lambda: self.indexing.index([path]))
 
     def index_all(self) -> None:
         """Bring the whole library in step with the disk (F5)."""

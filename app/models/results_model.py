@@ -7,7 +7,7 @@ from enum import IntEnum
 from pathlib import PurePath
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
 
 from app.formatting import format_range, format_score, format_time
@@ -180,7 +180,7 @@ class ResultsModel(QAbstractListModel):
             return top_clip_id(r)
         return None
 
-    def roleNames(self) -> dict[int, bytes]:
+    def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()
-        names.update({int(role): role.name.lower().encode() for role in ResultRole})
+        names.update({int(role): QByteArray(role.name.lower().encode()) for role in ResultRole})
         return names

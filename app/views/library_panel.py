@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 from PySide6.QtCore import Qt, Signal
@@ -67,8 +68,8 @@ class LibraryPanel(QWidget):
         self.remove_button = _tool(self, "folder-remove", "Remove", "Remove the folder from the library")
         self.excludes_button = _tool(self, "filter", "Exclude\u2026", "Patterns of files to leave out")
         self.add_button.clicked.connect(self.add_requested.emit)
-        self.remove_button.clicked.connect(lambda: self._emit_selected(self.remove_requested))
-        self.excludes_button.clicked.connect(lambda: self._emit_selected(self.excludes_requested))
+        self.remove_button.clicked.connect(lambda: self._emit_selected(self.remove_requested.emit))
+        self.excludes_button.clicked.connect(lambda: self._emit_selected(self.excludes_requested.emit))
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         for b in (self.add_button, self.remove_button, self.excludes_button):
@@ -130,10 +131,10 @@ class LibraryPanel(QWidget):
         self.retry_button.setEnabled(n > 0)
         self._update_buttons()
 
-    def _emit_selected(self, signal: Signal) -> None:  # type: ignore[type-arg]
+    def _emit_selected(self, emit: Callable[[object], None]) -> None:
         folder = self.selected_folder()
         if folder is not None:
-            signal.emit(folder)  # type: ignore[attr-defined]
+            emit(folder)
 
     def _update_buttons(self, *_args: object) -> None:
         has = self.selected_folder() is not None
