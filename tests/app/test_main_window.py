@@ -253,3 +253,27 @@ def test_a_bad_image_gets_one_sentence_and_keeps_the_results(qtbot, library, tmp
     assert "\n" not in sentence and "Traceback" not in sentence
     assert window.banner.state == BannerState.MESSAGE and window.banner.text.text() == sentence
     assert [r.path for r in window.results_model.results()] == before  # nothing lost
+
+
+def test_exclude_patterns_drop_matching_files(qtbot, tmp_path):
+    from engine.indexing import Indexer
+    from engine.store import LibraryStore
+
+    folder = tmp_path / "clips"
+    write_scenes(folder, {"red": SCENES["red"]}, seconds=2.0)
+    write_scenes(folder / "drafts", {"green": SCENES["green"]}, seconds=2.0)
+    db = tmp_path / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    Indexer(db, model_spec="tiny").run()
+    window = _window(qtbot, db)
+    qtbot.waitUntil(lambda: bool(window.library_model.folders()), timeout=WAIT_MS)
+    assert window.library_model.folders()[0].indexed == 2
+    window.set_excludes(window.library_model.folders()[0], ["drafts/*", "  "])
+
+    def applied() -> bool:
+        rows = window.library_model.folders()
+        return rows[0].excludes == ("drafts/*",) and rows[0].indexed == 1 and not window.indexing.busy
+
+    qtbot.waitUntil(applied, timeout=WAIT_MS)
+    assert "drafts/*" in window.library_model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
