@@ -277,3 +277,27 @@ def test_exclude_patterns_drop_matching_files(qtbot, tmp_path):
 
     qtbot.waitUntil(applied, timeout=WAIT_MS)
     assert "drafts/*" in window.library_model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_pause_holds_indexing_until_resume(qtbot, tmp_path):
+    from engine.indexing.progress import Phase
+
+    folder = tmp_path / "paused"
+    write_scenes(folder, {k: SCENES[k] for k in ("red", "blue")}, seconds=2.0)
+    window = _window(qtbot, tmp_path / "library.db")
+    window.indexing_status.set_busy(True)
+    window.indexing_status.pause_button.click()  # pause first: the run must not index anything
+    assert window.indexing.paused and window.indexing_status.paused
+    seen = []
+    window.indexing.progress.connect(seen.append)
+    window.add_folder(str(folder))
+    qtbot.waitUntil(lambda: window.indexing.busy, timeout=WAIT_MS)
+    qtbot.wait(4000)
+    assert not any(p.videos_done > 0 for p in seen if p.phase == Phase.INDEXING)
+    assert all(f.indexed == 0 for f in window.library_model.folders())
+    window.indexing_status.pause_button.click()  # resume
+    assert not window.indexing.paused
+    qtbot.waitUntil(
+        lambda: not window.indexing.busy and [f.indexed for f in window.library_model.folders()] == [2],
+        timeout=WAIT_MS,
+    )
