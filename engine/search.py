@@ -3,6 +3,11 @@
 Warnings (e.g. a query longer than the model's context, which is truncated) are returned on the
 result list itself (`results.warnings`, a SearchResults is a list[SearchResult]), kept on the
 searcher as `searcher.warnings` after each search, and logged.
+
+Grouping: the KNN hits are walked best first; a hit seeds a moment, or joins a moment of the same video
+whose time range it touches (within ADJACENT_GAP_S) when its score is within MERGE_MARGIN of that
+moment's best clip; a video gets at most `per_video` moments. Too few moments for k fetch more hits
+(x4, up to sqlite-vec's 4096).
 """
 
 from __future__ import annotations
@@ -207,6 +212,8 @@ def _image_vector(model: GlimpseModel, path: Path) -> np.ndarray:
     """An image as a one-frame clip: preprocess -> encode_frames -> encode_clip (m=1)."""
     import cv2
 
+    if path.is_dir():
+        raise QueryError(f"{path} is a folder, not an image.")
     if not path.is_file():
         raise QueryError(f"The image {path} does not exist.")
     data = np.fromfile(str(path), dtype=np.uint8)

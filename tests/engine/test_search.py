@@ -157,6 +157,8 @@ def test_bad_queries_are_query_errors(library: LibraryStore, model: GlimpseModel
         searcher.search(ClipQuery(987654))
     with pytest.raises(QueryError, match="does not exist"):
         searcher.search(ImageQuery(tmp_path / "missing.png"))
+    with pytest.raises(QueryError, match="is a folder"):
+        searcher.search(ImageQuery(tmp_path))
     not_image = tmp_path / "notes.png"
     not_image.write_text("hello")
     with pytest.raises(QueryError, match="not an image"):
