@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+import cv2
+import numpy as np
 from PySide6.QtGui import QImage
 
 from app.models.results_model import ResultItem
@@ -44,14 +45,26 @@ THUMB_MAX_PX = 120
 
 
 def decode_thumbs(thumbs: list[bytes]) -> list[QImage]:
-    """JPEG bytes to QImages, shrunk for the cards (QImage, unlike QPixmap, may be made off the UI thread)."""
+    """JPEG bytes to QImages, shrunk for the cards (QImage, unlike QPixmap, may be made off the UI thread).
+
+    OpenCV decodes with the GIL released, so the UI thread keeps running Python (painting) meanwhile.
+    """
     images = []
     for data in thumbs:
-        img = QImage.fromData(data) if data else QImage()
-        if not img.isNull() and img.height() > THUMB_MAX_PX:
-            img = img.scaledToHeight(THUMB_MAX_PX, Qt.TransformationMode.SmoothTransformation)
-        images.append(img)
+        images.append(_decode_one(data) if data else QImage())
     return images
+
+
+def _decode_one(data: bytes) -> QImage:
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        return QImage()
+    h, w = bgr.shape[:2]
+    if h > THUMB_MAX_PX:
+        w, h = max(1, round(w * THUMB_MAX_PX / h)), THUMB_MAX_PX
+        bgr = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_AREA)
+    rgb = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    return QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()  # copy: own the pixels
 
 
 def run_search(
