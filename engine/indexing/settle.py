@@ -137,10 +137,15 @@ class Settler:
             return
         writing: bool | None = None
         if not change.is_dir and change.tracks_writes:
-            if change.kind in (ChangeKind.CREATED, ChangeKind.MODIFIED):
+            if change.kind == ChangeKind.MODIFIED:
                 writing = True
             elif change.kind == ChangeKind.CLOSED:
                 writing = False
+            elif change.kind == ChangeKind.CREATED:
+                # Still empty: a writer has just opened it. Not empty: it arrived whole (moved in,
+                # linked), or its writer's modify events will say it is still being written.
+                stamp = _file_stamp(os.path.abspath(change.path))
+                writing = stamp is not None and stamp[0] == 0
         self._add_path(change.path, change.is_dir, now, writing=writing)
 
     def add_folder(self, path: str, now: float | None = None) -> None:
@@ -167,15 +172,32 @@ class Settler:
     ) -> Batch:
         """Remove and return every settled group of paths (empty when nothing is ready).
 
-        With `scope` (path -> e.g. its library root), nothing is released from a scope while anything
-        else in it is still settling: an indexer that reconciles whole roots would otherwise pick up
-        the unsettled file too.
+        With `scope` (path -> e.g. its library root), nothing is released from a scope while a file
+        in it is still settling: an indexer that reconciles whole roots would otherwise pick up the
+        unsettled file too.
         """
         now = self.clock() if now is None else now
-        ready = {path for path, item in self._items.items() if self._settled(item, now)}
-        if scope is not None and len(ready) < len(self._items):
-            busy = {scope(path) for path in self._items if path not in ready}
-            ready = {path for path in ready if scope(path) not in busy}
+        items = self._items
+        settled = {path for path, item in items.items() if self._settled(item, now)}
+        unsettled = [p for p in items if p not in settled and items[p].stamp is not None]
+        busy = {scope(p) for p in unsettled} if scope is not None else set()
+
+        def free(path: str) -> bool:
+            return scope is None or scope(path) not in busy
+
+        ready = {p for p in settled if free(p)}
+        if unsettled:
+            # A vanished path waits while a file still settles (up to the write hold): it may be
+            # one end of a move whose other end the indexer must see in the same call.
+            ready = {
+                p
+                for p in ready
+                if items[p].stamp is not None or now - self._quiet_since(items[p]) >= self.write_hold_s
+            }
+        if ready:
+            # Vanished paths go along with any release, settled or not: a move between two roots is
+            # an unpaired delete and create, and the delete may be reported a little later.
+            ready |= {p for p, item in items.items() if item.stamp is None and free(p)}
         released: list[str] = []
         seen: set[str] = set()
         for path in sorted(ready):
@@ -185,9 +207,9 @@ class Settler:
             seen |= group
             if group <= ready:
                 released.extend(sorted(group))
-        folders = [p for p in released if self._items[p].is_dir]
+        folders = [p for p in released if items[p].is_dir]
         for path in released:
-            self._items.pop(path, None)
+            items.pop(path, None)
         self._prune_hits(now)
         return Batch(paths=released, folders=folders)
 

@@ -163,6 +163,26 @@ def test_renaming_a_folder_of_100_videos_encodes_nothing(lib: Lib, watcher_for, 
     assert lib.check() == []
 
 
+def test_a_move_between_two_roots_keeps_the_vectors(lib: Lib, watcher_for, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "readme.txt").write_text("an archive root")
+    with LibraryStore.open(lib.db) as store:
+        store.add_folder(archive)
+    write_video(lib.root / "keep.avi", 81)
+    (lib.root / "notes.txt").write_text("not empty once the video leaves")  # else it looks unplugged
+    w = watcher_for(lib, settle_s=1.0)  # longer than inotify's 0.5 s wait for the other end of a move
+    assert wait_for(lambda: lib.indexed() == {"keep.avi"})
+    assert w.wait_idle(20)
+    old = lib.rows()["keep.avi"]
+    encoded = w.stats().encoded_videos
+    (lib.root / "keep.avi").rename(archive / "keep.avi")  # two observers: an unpaired delete and create
+    assert wait_for(lambda: [v.path for v in lib.rows().values()] == [str(archive / "keep.avi")])
+    assert w.wait_idle(20)
+    assert [v.id for v in lib.rows().values()] == [old.id]
+    assert w.stats().encoded_videos == encoded
+
+
 def test_a_burst_of_1000_files_is_one_rescan(lib: Lib, watcher_for, tmp_path: Path) -> None:
     dump = lib.root / "dump"
     dump.mkdir()  # an existing folder: its files' events count towards a burst one by one

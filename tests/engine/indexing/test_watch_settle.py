@@ -187,3 +187,38 @@ def test_a_scope_is_held_while_anything_in_it_still_settles(tmp_path: Path) -> N
     s.add(Change(ChangeKind.CLOSED, str(copying_a)), now=2.0)
     assert not s.take_ready(now=2.5, scope=scope)
     assert s.take_ready(now=3.1, scope=scope).paths == sorted([str(done_a), str(copying_a)])
+
+
+def test_a_vanished_path_waits_for_a_possible_other_end_elsewhere(tmp_path: Path) -> None:
+    s = settler(write_hold_s=30.0)
+    gone = tmp_path / "camera" / "clip.mp4"  # moved to another root: two unrelated events
+    arrived = tmp_path / "archive" / "clip.mp4"
+    arrived.parent.mkdir()
+    arrived.write_bytes(b"v")
+    s.add(Change(ChangeKind.DELETED, str(gone)), now=0.0)
+    s.add(Change(ChangeKind.CREATED, str(arrived)), now=0.3)  # its writer still has it open
+    assert not s.take_ready(now=1.1)  # the delete alone must not go ahead
+    s.add(Change(ChangeKind.CLOSED, str(arrived)), now=1.5)
+    assert s.take_ready(now=2.6).paths == sorted([str(gone), str(arrived)])
+
+
+def test_a_file_moved_in_whole_is_not_waited_on_like_a_write(tmp_path: Path) -> None:
+    s = settler(write_hold_s=30.0)
+    moved_in, opened = tmp_path / "moved.mp4", tmp_path / "opened.mp4"
+    moved_in.write_bytes(b"a whole video")
+    opened.write_bytes(b"")
+    # An unpaired rename into the watched tree is reported as a creation, with no close to follow.
+    s.add(Change(ChangeKind.CREATED, str(moved_in)), now=0.0)
+    s.add(Change(ChangeKind.CREATED, str(opened)), now=0.0)  # empty: its writer has only opened it
+    assert s.take_ready(now=1.1).paths == [str(moved_in)]
+    assert s.pending_paths == [str(opened)]
+
+
+def test_a_late_reported_delete_goes_along_with_a_settled_arrival(tmp_path: Path) -> None:
+    s = settler()
+    gone, arrived = tmp_path / "a" / "clip.mp4", tmp_path / "b" / "clip.mp4"
+    arrived.parent.mkdir()
+    arrived.write_bytes(b"video")
+    s.add(Change(ChangeKind.MOVED, str(arrived.parent / "x.tmp"), dest=str(arrived)), now=0.0)
+    s.add(Change(ChangeKind.DELETED, str(gone)), now=0.6)  # inotify holds an unpaired move-out ~0.5 s
+    assert s.take_ready(now=1.1).paths == sorted([str(gone), str(arrived)])
