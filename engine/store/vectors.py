@@ -336,7 +336,7 @@ class VectorIndex:
         """Clip ids of the `depth` best rows by approximate score, optionally only of these video ids."""
         if depth <= 0:
             return np.zeros(0, np.int64)
-        allowed = None if videos is None else np.asarray(videos, np.int64)
+        allowed = None if videos is None else _membership(np.asarray(videos, np.int64))
         id_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray] = []
         scored = scan_all([s.matrix for s in self._segments], query)
@@ -349,7 +349,7 @@ class VectorIndex:
             if alive is not None:
                 scores[~alive] = -np.inf
             if allowed is not None:
-                scores[~np.isin(vids, allowed)] = -np.inf
+                scores[~allowed(vids)] = -np.inf
             if depth < len(scores):
                 top = np.argpartition(-scores, depth - 1)[:depth]
                 ids, scores = ids[top], scores[top]
@@ -362,6 +362,20 @@ class VectorIndex:
         ids, scores = ids[keep], scores[keep]
         order = np.argsort(-scores, kind="stable")[:depth]
         return ids[order]
+
+
+def _membership(allowed: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A fast `np.isin(x, allowed)`: a lookup table when ids are small (video ids are), else isin."""
+    if len(allowed) and allowed.min() >= 0 and allowed.max() < 50_000_000:
+        table = np.zeros(int(allowed.max()) + 2, bool)
+        table[allowed] = True
+        top = len(table) - 1  # always False: ids beyond the table (and -1, unknown) land here
+
+        def member(x: np.ndarray) -> np.ndarray:
+            return table[np.where((x >= 0) & (x < top), x, top)]
+
+        return member
+    return lambda x: np.isin(x, allowed)
 
 
 def _lookup(video_of: tuple[np.ndarray, np.ndarray], ids: np.ndarray) -> np.ndarray:
