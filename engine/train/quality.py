@@ -11,11 +11,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engine.model import load_model
-from engine.train.data import split_of
+from engine.train.data import load_folder, split_of
 from engine.train.evaluate import Pooling, evaluate
 from engine.train.loop import Finetune, TrainConfig, train
 from engine.train.pretrain import pretrain_clip
-from engine.train.synthetic import SyntheticSpec, frame_phrase_pairs, make_synthetic_set
+from engine.train.synthetic import SyntheticSpec, frame_phrase_pairs, make_synthetic_set, write_folder_dataset
 from engine.train.teachers import ClipTeacher
 
 log = logging.getLogger(__name__)
@@ -25,18 +25,19 @@ log = logging.getLogger(__name__)
 class QualityPlan:
     """How much work a quality run does."""
 
-    pretrain_steps: int = 600
+    pretrain_steps: int = 1500
     pretrain_pairs: int = 48 * 20
-    data: SyntheticSpec = field(default_factory=SyntheticSpec)
-    epochs: int = 20
+    data: SyntheticSpec = field(default_factory=lambda: SyntheticSpec(train_videos=2000, test_pairs=50))
+    epochs: int = 30
     batch_size: int = 32
     lr: float = 1e-3
     finetune: Finetune = Finetune.FROZEN
     seed: int = 0
+    test_as_files: bool = True  # write the test split as real videos, read back through sample_clips
 
 
 FULL = QualityPlan()
-QUICK = QualityPlan(pretrain_steps=300, data=SyntheticSpec(train_videos=240, test_pairs=30), epochs=12)
+QUICK = QualityPlan(pretrain_steps=300, data=SyntheticSpec(train_videos=600, test_pairs=30), epochs=15)
 
 
 @dataclass
@@ -84,6 +85,9 @@ def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False)
 
     videos = make_synthetic_set(plan.data)
     train_set, test_set = split_of(videos, "train"), split_of(videos, "test")
+    if plan.test_as_files:
+        write_folder_dataset(test_set, work / "test-videos")
+        test_set = split_of(load_folder(work / "test-videos"), "test")
     cache = work / "features"
     t1 = time.perf_counter()
     meanp = evaluate(model, test_set, cache_root=cache, pooling=Pooling.MEAN)
