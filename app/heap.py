@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +28,17 @@ def freeze_long_lived() -> int:
     count = gc.get_freeze_count()
     log.debug("froze %d long-lived objects", count)
     return count
+
+
+@contextmanager
+def collections_paused() -> Iterator[None]:
+    """No collections while loading the model (importing torch allocates ~10^5 objects and would
+    trigger full passes over them); what was allocated is then frozen as long-lived."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        freeze_long_lived()
+        if was_enabled:
+            gc.enable()

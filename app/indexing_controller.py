@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, Signal
 
 from app.settings import AppSettings
 from app.tasks import Pool, TaskRunner
-from engine.indexing.progress import IndexProgress, Phase
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +92,8 @@ class IndexingController(QObject):
             if self._watcher is not None:
                 self._watcher.pause()
         self.paused_changed.emit(True)
+        from engine.indexing.progress import IndexProgress, Phase  # lazily: engine.indexing loads torch
+
         self.progress.emit(IndexProgress(phase=Phase.PAUSED, message="Indexing paused."))
 
     def resume(self) -> None:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
+from app.heap import collections_paused
 from app.models.results_model import ResultItem
 from engine import config
 from engine.errors import QueryError
@@ -128,10 +129,20 @@ def set_excludes(db: Path | None, folder_id: int, patterns: list[str]) -> None:
 
 
 def load_model(spec: str, device: str | None) -> Any:
-    """Load (and, for open_clip names, download) a model."""
-    from engine.model import load_model as _load
+    """Load (and, for open_clip names, download) a model, then warm the search path.
 
-    return _load(spec, device=device)
+    The warm-up imports the search and store modules and encodes one text here, on the model
+    worker, so the first search does not pay for them (imports hold the GIL and slow the UI thread).
+    """
+    with collections_paused():
+        from engine.model import load_model as _load
+
+        model = _load(spec, device=device)
+        import engine.search  # noqa: F401
+        import engine.store  # noqa: F401
+
+        model.encode_text(["warm up"])
+    return model
 
 
 def library_model_spec(db: Path | None) -> str | None:

@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from app.formatting import format_eta
 from app.icons import icon
-from engine.indexing.progress import IndexProgress, Phase
+
+if TYPE_CHECKING:
+    from engine.indexing.progress import IndexProgress
+
+
+class Phase:
+    """engine.indexing.progress.Phase values (a StrEnum equals its value).
+
+    Not imported: importing engine.indexing loads the indexer and torch, seconds before the window
+    could show. tests/app/test_widgets.py checks these stay equal to the engine's.
+    """
+
+    SCANNING = "scanning"
+    INDEXING = "indexing"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 def progress_text(p: IndexProgress) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 
@@ -109,6 +113,20 @@ def test_indexing_status_text_bar_and_pause(qtbot):
         progress_text(IndexProgress(Phase.DONE, 10, 10, videos_failed=2))
         == "Indexed 10 of 10 videos, 2 failed"
     )
+
+
+def test_phase_names_match_the_engine():
+    from app.views import indexing_status
+
+    for phase in Phase:
+        assert getattr(indexing_status.Phase, phase.name) == phase.value
+
+
+def test_opening_the_window_does_not_import_torch():
+    code = "import sys, app.main_window; print('torch' in sys.modules, 'open_clip' in sys.modules)"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.stdout.strip() == "False False", out.stderr
 
 
 def test_banner_states(qtbot):

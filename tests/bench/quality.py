@@ -27,6 +27,7 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="torch CPU threads (1: fastest on shared cores)"
     )
+    parser.add_argument("--device", default="cpu", help='torch device, e.g. "cuda" (default: cpu)')
     parser.add_argument("--keep", type=Path, help="keep the models and caches in this folder")
     args = parser.parse_args()
 
@@ -39,8 +40,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        result = run_quality(work, plan, progress=not args.json)
-    data = {"plan": "quick" if args.quick else "full", **result.to_dict()}
+        result = run_quality(work, plan, device=args.device, progress=not args.json)
+    data = {"plan": "quick" if args.quick else "full", "device": args.device, **result.to_dict()}
     if args.json:
         print(json.dumps(data))
     else:

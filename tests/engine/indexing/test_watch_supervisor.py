@@ -75,8 +75,14 @@ def test_roots_are_watched_by_events_and_a_start_up_rescan_is_asked(store, root,
         drained = inbox.drain()
         assert [(r.kind, r.root) for r in drained.requests] == [(RequestKind.RESCAN, str(root))]
         (root / "new.mp4").write_bytes(b"v")
-        kinds = {c.kind for c in changes_for(inbox, "new.mp4") if c.path.endswith("new.mp4")}
-        assert ChangeKind.CREATED in kinds and ChangeKind.CLOSED in kinds
+        kinds: set[ChangeKind] = set()
+
+        def closed() -> bool:
+            kinds.update(c.kind for c in inbox.drain().changes if c.path.endswith("new.mp4"))
+            return ChangeKind.CLOSED in kinds
+
+        assert wait_for(closed)
+        assert ChangeKind.CREATED in kinds
         assert folder_states(store) == {str(root): "watching"}
     finally:
         sup.stop()
