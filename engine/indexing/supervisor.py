@@ -340,9 +340,9 @@ class Supervisor:
 
     def _fault(self, root: str, exc: Exception) -> None:
         log.error("a watch handler failed under %s (%s): rescanning the root", root, exc)
+        self.inbox.request(RequestKind.RESCAN, root, "handler fault")
         if self._on_fault is not None:
             self._on_fault(root, exc)
-        self.inbox.request(RequestKind.RESCAN, root, "handler fault")
 
     def _forget(self, path: str) -> None:
         entry = self._roots.pop(path)
