@@ -116,7 +116,7 @@ class EnqueueHandler(FileSystemEventHandler):
 def reports_closes() -> bool:
     """True when the platform's observer reports a writer closing a file (inotify does)."""
     # FSEvents and ReadDirectoryChangesW do not: there a file is judged by its size and mtime alone.
-    return Observer.__name__ == "InotifyObserver"
+    return getattr(Observer, "__name__", "") == "InotifyObserver"
 
 
 def make_native_observer() -> BaseObserver:
