@@ -301,3 +301,37 @@ def test_pause_holds_indexing_until_resume(qtbot, tmp_path):
         lambda: not window.indexing.busy and [f.indexed for f in window.library_model.folders()] == [2],
         timeout=WAIT_MS,
     )
+
+
+def test_dropping_a_folder_adds_it_and_remove_asks_first(qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    folder = tmp_path / "dropped"
+    write_scenes(folder, {"blue": SCENES["blue"]}, seconds=2.0)
+    window = _window(qtbot, tmp_path / "library.db")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(folder / "blue.mp4"))])
+    assert window._dropped_paths(mime) == [str(folder)]  # a video file is neither a folder nor an image
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(
+        lambda: [f.indexed for f in window.library_model.folders()] == [1] and not window.indexing.busy,
+        timeout=WAIT_MS,
+    )
+    folder_row = window.library_model.folders()[0]
+    answers = iter([False, True])
+    window.confirm = lambda title, text: next(answers)
+    window.remove_folder(folder_row)  # declined: nothing happens
+    qtbot.wait(300)
+    assert len(window.library_model.folders()) == 1
+    window.remove_folder(folder_row)
+    qtbot.waitUntil(lambda: window.library_model.rowCount() == 0, timeout=WAIT_MS)
+    assert (folder / "blue.mp4").exists()  # the files on disk are left alone
+    assert window.stack.currentIndex() == Page.WELCOME  # an empty library shows the welcome again
