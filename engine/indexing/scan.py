@@ -173,12 +173,13 @@ def plan_scan(
         for path, row in rows.items():
             if path not in seen:
                 vanished[row.id] = row
-    _match_moves(plan, new_files, vanished, fingerprint, force=force, retry_failed=retry_failed)
+    _match_moves(store, plan, new_files, vanished, fingerprint, force=force, retry_failed=retry_failed)
     plan.gone.extend(vanished.values())
     return plan
 
 
 def _match_moves(
+    store: LibraryStore,
     plan: ScanPlan,
     new_files: list[tuple[int, DiskFile]],
     vanished: dict[int, VideoRow],
@@ -187,7 +188,11 @@ def _match_moves(
     force: bool,
     retry_failed: bool,
 ) -> None:
-    """A new path whose content hash equals a vanished, indexed video's is a move: no re-encoding."""
+    """A new path whose content hash equals a vanished video's is a move: no re-encoding.
+
+    Vanished videos are looked for first among the folders scanned now, then anywhere in the library
+    (a move between two roots whose old root has not been rescanned yet).
+    """
     by_hash: dict[str, list[VideoRow]] = {}
     for row in vanished.values():
         if row.content_hash:
@@ -196,15 +201,24 @@ def _match_moves(
         digest = _hash_or_none(f.path)
         if digest is None:
             continue
-        candidates = by_hash.get(digest)
+        candidates = by_hash.get(digest) or _vanished_elsewhere(store, digest, plan)
         if candidates and not force:
             row = candidates.pop()
-            del vanished[row.id]
+            vanished.pop(row.id, None)
             plan.moves.append(Move(video_id=row.id, old_path=row.path, new=f, folder_id=folder_id))
             if _needs_index(row, fingerprint, force, retry_failed):
                 plan.to_index.append((folder_id, f, digest))
         else:
             plan.to_index.append((folder_id, f, digest))
+
+
+def _vanished_elsewhere(store: LibraryStore, digest: str, plan: ScanPlan) -> list[VideoRow]:
+    claimed = {m.video_id for m in plan.moves}
+    return [
+        row
+        for row in store.videos_by_hash(digest)
+        if row.id not in claimed and not os.path.exists(row.path)
+    ]
 
 
 def _hash_or_none(path: str) -> str | None:

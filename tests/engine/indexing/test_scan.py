@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.indexing.scan import plan_scan, walk_videos
-from engine.store import ClipRecord, FrameRecord, LibraryStore
+from engine.store import ClipRecord, FrameRecord, LibraryStore, content_hash
 
 
 def _save(store: LibraryStore, video_id: int, size: int, mtime: float, digest: str, fp: str = "fp") -> None:
@@ -98,3 +98,18 @@ def test_missing_or_emptied_root_is_offline_not_wiped(tmp_path: Path) -> None:
         root.rmdir()  # and now missing altogether
         plan = plan_scan(store, [folder], "fp")
         assert plan.offline_roots == [str(root)] and plan.gone == []
+
+
+def test_move_between_roots_is_found_even_when_only_the_new_root_is_scanned(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    a = _touch(one / "a.mp4", b"A" * 5000)
+    two.mkdir()
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        f1, f2 = store.add_folder(str(one)), store.add_folder(str(two))
+        digest = content_hash(a)
+        vid = store.add_pending(f1.id, str(a), 5000, a.stat().st_mtime, digest)
+        _save(store, vid, 5000, a.stat().st_mtime, digest)
+        a.rename(two / "a.mp4")
+        plan = plan_scan(store, [f2], "fp")  # the old root is not part of this scan
+        assert [(m.video_id, m.new.path) for m in plan.moves] == [(vid, str(two / "a.mp4"))]
+        assert plan.to_index == []
