@@ -253,6 +253,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
         fingerprint = store.get_meta("model_fingerprint")
         folders_ = store.list_folders()
         db = str(store.path)
+        stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
+    asked = ctx.obj.model
+    reindex_needed = stale or bool(asked and model and asked != model)
     data = {
         "videos": {
             "indexed": counts.indexed,
@@ -264,6 +267,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "failed": [{"path": p, "reason": r} for p, r in failures],
         "model": model,
         "fingerprint": fingerprint,
+        "reindex_needed": reindex_needed,
         "db": db,
         "folders": [{"path": f.path, "online": f.online, "polling": f.polling} for f in folders_],
     }
@@ -272,6 +276,8 @@ def status(ctx: click.Context, as_json: bool) -> None:
         return
     click.echo(f"Library: {db}")
     click.echo(f"Model:   {model or '(none yet)'}")
+    if reindex_needed:
+        click.echo(f"         reindex needed: indexed with another model than {asked or model}")
     v = data["videos"]
     click.echo(
         f"Videos:  {v['indexed']} indexed, {v['pending']} pending, "

@@ -44,6 +44,9 @@ def test_status_json_shape(indexed, capsys) -> None:
     assert data["clips"] >= 2
     assert [Path(f["path"]).name for f in data["failed"]] == ["junk.mp4"]
     assert data["model"] == "tiny" and data["db"] == str(db)
+    assert data["reindex_needed"] is False
+    code, out, _ = run(capsys, "--db", str(db), "--model", "ViT-B-32-quickgelu:openai", "status", "--json")
+    assert code == 0 and json.loads(out)["reindex_needed"] is True
 
 
 def test_search_json_uses_the_library_model(indexed, capsys) -> None:
