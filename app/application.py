@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -55,4 +56,10 @@ def run(db: Path | None = None, argv: list[str] | None = None) -> int:
     sys.excepthook = _crash_dialog
     window = MainWindow(db=db)
     window.show()
+    # Ctrl+C in the terminal closes the window cleanly: Python only sees signals between bytecodes,
+    # so a timer wakes the interpreter a few times a second while Qt's loop runs.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
     return app.exec()
