@@ -60,12 +60,15 @@ class QualityResult:
         return asdict(self)
 
 
-def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False) -> QualityResult:
+def run_quality(
+    work: Path, plan: QualityPlan = FULL, *, device: str | None = "cpu", progress: bool = False
+) -> QualityResult:
     """Pre-train a tiny CLIP on frames and phrases, then distill and evaluate the student on held-out videos.
 
     Args:
         work: a folder for the pre-trained base model, the student checkpoint and the feature cache.
         plan: sizes (FULL or QUICK, or your own).
+        device: torch device for every model (the CPU by default, so figures compare across machines).
         progress: show progress bars.
 
     Returns:
@@ -74,7 +77,7 @@ def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False)
     work = Path(work)
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    model = load_model("tiny", device="cpu")
+    model = load_model("tiny", device=device)
     pairs = frame_phrase_pairs(plan.pretrain_pairs, plan.data.size, plan.seed)
     pretrain_clip(model, pairs, steps=plan.pretrain_steps, seed=plan.seed, progress=progress)
     # The pre-trained backbone without a head is the zero-shot (mean pooling) model and the teacher.
@@ -91,7 +94,7 @@ def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False)
     cache = work / "features"
     t1 = time.perf_counter()
     meanp = evaluate(model, test_set, cache_root=cache, pooling=Pooling.MEAN)
-    teacher = ClipTeacher(load_model(str(work / "base"), device="cpu"))
+    teacher = ClipTeacher(load_model(str(work / "base"), device=device))
     config = TrainConfig(
         epochs=plan.epochs, batch_size=plan.batch_size, lr=plan.lr, finetune=plan.finetune, seed=plan.seed
     )
@@ -105,7 +108,7 @@ def run_quality(work: Path, plan: QualityPlan = FULL, *, progress: bool = False)
         progress=progress,
     )
     times["distill"] = time.perf_counter() - t1
-    student_model = load_model(str(work / "student"), device="cpu")
+    student_model = load_model(str(work / "student"), device=device)
     student = evaluate(student_model, test_set, cache_root=cache)
     times["total"] = time.perf_counter() - t0
     return QualityResult(
