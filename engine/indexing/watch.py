@@ -162,6 +162,9 @@ class LibraryWatcher:
                 on_progress=self._progress,
                 model=self.model,
             )
+            load = getattr(self._indexer, "model_for", None)
+            if load is not None:
+                load(self._store)  # now, so that a model that cannot load fails start() with its sentence
             self._settler = Settler(
                 self.settle_s, is_relevant=is_video_path, burst_threshold=self.burst_threshold
             )

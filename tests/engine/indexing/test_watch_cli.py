@@ -126,3 +126,30 @@ def test_watch_refuses_a_missing_folder(tmp_path: Path) -> None:
     assert "is not a folder" in result.output
     with LibraryStore.open(tmp_path / "lib.db") as store:
         assert store.list_folders() == []
+
+
+def test_watch_with_a_model_that_cannot_load_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "videos"
+    root.mkdir()
+    bogus = tmp_path / "weights.bin"
+    bogus.write_bytes(b"not a checkpoint")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "--db",
+            str(tmp_path / "lib.db"),
+            "--model",
+            str(bogus),
+            "watch",
+            str(root),
+        ],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "Traceback" not in proc.stderr
