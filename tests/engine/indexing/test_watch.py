@@ -320,3 +320,15 @@ def test_stop_is_prompt_and_start_again_catches_up(lib: Lib, watcher_for, tiny) 
     again = watcher_for(lib)
     assert wait_for(lambda: "while_off.avi" in lib.indexed())
     assert again.is_running
+
+
+def test_the_periodic_rescan_catches_what_events_missed(lib: Lib, watcher_for) -> None:
+    w = watcher_for(lib, rescan_interval_s=1.5)
+    assert w.wait_idle(20)
+    first_scan = w.status()[str(lib.root)]["last_scan"]
+    assert first_scan is not None
+    w._inbox.put = lambda root, change: None  # every event from now on is lost, as on a flaky mount
+    write_video(lib.root / "unseen.avi", 91)
+    assert wait_for(lambda: "unseen.avi" in lib.indexed())
+    assert w.status()[str(lib.root)]["last_scan"] > first_scan
+    assert w.stats().root_rescans >= 2

@@ -125,6 +125,20 @@ def test_network_file_systems_are_polled() -> None:
     assert not is_network_path("/home/me/videos", mounts)
 
 
+def test_a_root_missing_at_start_up_is_offline(store, tmp_path) -> None:
+    gone = tmp_path / "never-mounted"
+    folder = store.add_folder(gone)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        assert sup.status()[str(gone)].state == RootState.OFFLINE
+        assert [f.online for f in store.list_folders() if f.id == folder.id] == [False]
+        assert inbox.drain().requests == []  # nothing to rescan, nothing to forget
+    finally:
+        sup.stop()
+
+
 def test_a_vanished_root_goes_offline_and_comes_back(store, root, tmp_path) -> None:
     folder = store.add_folder(root)
     inbox = Inbox()
