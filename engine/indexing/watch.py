@@ -42,7 +42,7 @@ TICK_S = 0.25
 
 @dataclass
 class WatchStats:
-    """Counters since `start()`, for logs, the GUI and tests."""
+    """Counters since the watcher was made (they carry over a stop and start), for logs, GUI and tests."""
 
     events: int = 0  # changes received from observers
     syncs: int = 0  # indexer calls made
@@ -281,7 +281,9 @@ class LibraryWatcher:
                 if next_full is not None and time.monotonic() >= next_full:
                     next_full = time.monotonic() + self.rescan_interval_s
                     log.info("periodic rescan of every folder")
-                    self.rescan()
+                    for root, state in self.status().items():
+                        if state["state"] != RootState.OFFLINE:
+                            self._inbox.request(RequestKind.RESCAN, root, "periodic")
                     continue
                 if not self._paused.is_set():
                     batch = settler.take_ready(scope=self._scope)
