@@ -356,11 +356,16 @@ class MainWindow(QMainWindow):
         device = self.settings.device_or_none
         self.runner.submit(
             Pool.MODEL,
-            lambda _r: ops.load_model(spec, device),
+            lambda report: ops.load_model(spec, device, report),
             name="Loading the model",
             on_done=lambda m: self._on_model(spec, m),
             on_error=lambda e: self._on_model_error(spec, e),
+            on_progress=lambda n: self._on_download(spec, n),
         )
+
+    def _on_download(self, spec: str, downloaded: int) -> None:
+        if spec == self.model_spec and self.model is None and self.banner.state == BannerState.LOADING:
+            self.banner.show_loading(spec, downloaded)
 
     def when_model_ready(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the UI thread once the model is loaded (now, if it is)."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,21 +130,58 @@ def set_excludes(db: Path | None, folder_id: int, patterns: list[str]) -> None:
         store.set_folder_excludes(folder_id, clean)
 
 
-def load_model(spec: str, device: str | None) -> Any:
+def weights_bytes() -> int:
+    """Bytes under the model-weights cache (downloads in progress included)."""
+    root = config.cache_dir() / "open_clip"
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                continue  # a download renamed or removed under us
+    return total
+
+
+def load_model(spec: str, device: str | None, report: Callable[[object], None] | None = None) -> Any:
     """Load (and, for open_clip names, download) a model, then warm the search path.
 
-    The warm-up imports the search and store modules and encodes one text here, on the model
-    worker, so the first search does not pay for them (imports hold the GIL and slow the UI thread).
+    Args:
+        spec: the model spec (see engine.model.load_model).
+        device: a torch device name, or None for the best available.
+        report: called about twice a second with the bytes downloaded so far, while they grow.
+
+    Returns:
+        The loaded GlimpseModel. The warm-up imports the search and store modules and encodes one
+        text here, on the model worker, so the first search does not pay for them.
     """
-    with collections_paused():
-        from engine.model import load_model as _load
+    done = threading.Event()
+    if report is not None:
+        baseline = weights_bytes()  # what was cached before: only growth from here is a download
+        threading.Thread(
+            target=_watch_download, args=(done, report, baseline), name="download-watch", daemon=True
+        ).start()
+    try:
+        with collections_paused():
+            from engine.model import load_model as _load
 
-        model = _load(spec, device=device)
-        import engine.search  # noqa: F401
-        import engine.store  # noqa: F401
+            model = _load(spec, device=device)
+            import engine.search  # noqa: F401
+            import engine.store  # noqa: F401
 
-        model.encode_text(["warm up"])
-    return model
+            model.encode_text(["warm up"])
+        return model
+    finally:
+        done.set()
+
+
+def _watch_download(done: threading.Event, report: Callable[[object], None], start: int) -> None:
+    last = start
+    while not done.wait(0.5):
+        now = weights_bytes()
+        if now != last:
+            report(max(0, now - start))
+            last = now
 
 
 def library_model_spec(db: Path | None) -> str | None:

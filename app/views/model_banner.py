@@ -51,11 +51,13 @@ class ModelBanner(QWidget):
         self.state = BannerState.HIDDEN
         self.hide_banner()
 
-    def show_loading(self, spec: str) -> None:
-        """The model is loading (downloading its weights on first use)."""
-        self._set(
-            BannerState.LOADING, f"Loading the model {spec} (the first use downloads its weights)\u2026"
-        )
+    def show_loading(self, spec: str, downloaded: int = 0) -> None:
+        """The model is loading; `downloaded` bytes of its weights have arrived so far (first use)."""
+        if downloaded > 0:
+            text = f"Downloading the weights of {spec}: {downloaded / 1e6:.0f} MB so far\u2026"
+        else:
+            text = f"Loading the model {spec} (the first use downloads its weights)\u2026"
+        self._set(BannerState.LOADING, text)
 
     def show_failed(self, sentence: str) -> None:
         """The model cannot be loaded: say why and offer a local checkpoint."""

@@ -137,6 +137,8 @@ def test_banner_states(qtbot):
     assert banner.state == BannerState.HIDDEN and not banner.isVisible()
     banner.show_loading("ViT-B-32-quickgelu:openai")
     assert banner.isVisible() and banner.busy.isVisible() and not banner.choose_button.isVisible()
+    banner.show_loading("ViT-B-32-quickgelu:openai", downloaded=151_000_000)
+    assert "151 MB so far" in banner.text.text()
     banner.show_failed("The weights are not on this computer.")
     assert banner.choose_button.isVisible() and not banner.busy.isVisible()
     with qtbot.waitSignal(banner.choose_checkpoint, timeout=1000):
@@ -223,3 +225,34 @@ def test_every_icon_renders(qapp):
         img = render_icon(name, 32)
         painted = sum(img.pixelColor(x, y).alpha() > 0 for x in range(32) for y in range(32))
         assert painted > 20, name
+
+
+def test_download_progress_is_reported_while_weights_arrive(tmp_path):
+    import threading
+    import time
+
+    from app.operations import _watch_download, weights_bytes
+    from engine import config
+
+    cache = config.cache_dir() / "open_clip" / "models--x" / "blobs"
+    cache.mkdir(parents=True)
+    (cache / "old.bin").write_bytes(b"x" * 1000)  # already there before the load: not counted
+    seen: list[object] = []
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch_download, args=(done, seen.append, weights_bytes()))
+    watcher.start()
+    try:
+        partial = cache / "weights.incomplete"
+        for _ in range(3):
+            with partial.open("ab") as f:
+                f.write(b"y" * 250_000)
+            deadline = time.monotonic() + 10
+            before = len(seen)
+            while len(seen) == before and time.monotonic() < deadline:
+                done.wait(0.05)
+    finally:
+        done.set()
+        watcher.join(5)
+    assert seen and seen[-1] == 750_000
+    assert seen == sorted(seen)
+    assert weights_bytes() == 751_000
