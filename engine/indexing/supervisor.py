@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from engine.indexing.inbox import Inbox, RequestKind
 from engine.indexing.observers import (
@@ -29,6 +28,7 @@ from engine.indexing.observers import (
     is_network_path,
     reports_closes,
 )
+from engine.indexing.roots import LibraryAccess, RootState
 from engine.indexing.settle import Change
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,6 @@ log = logging.getLogger(__name__)
 #: An event-based observer that overflowed or died this often within this window is replaced by polling.
 TROUBLE_LIMIT = 3
 TROUBLE_WINDOW_S = 600.0
-
-
-class RootState(StrEnum):
-    WATCHING = "watching"
-    POLLING = "polling"
-    OFFLINE = "offline"
 
 
 @dataclass
@@ -72,27 +66,6 @@ class _Root:
     observer: RootObserver | None = None
     troubles: list[float] = field(default_factory=list)  # monotonic times of deaths and overflows
     new: bool = True
-
-
-@dataclass(frozen=True)
-class FolderInfo:
-    """The bits of a library folder the supervisor needs."""
-
-    id: int
-    path: str
-
-
-class LibraryAccess:
-    """What the supervisor reads and writes in the library (implemented by the watcher over the store)."""
-
-    def folders(self) -> list[FolderInfo]:
-        raise NotImplementedError
-
-    def video_count(self, folder_id: int) -> int:
-        raise NotImplementedError
-
-    def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
-        raise NotImplementedError
 
 
 def _polling_reason(exc: OSError) -> str:

@@ -23,8 +23,9 @@ from engine import config
 from engine.errors import DatabaseLockedError, GlimpseError
 from engine.indexing.inbox import Inbox, RequestKind
 from engine.indexing.progress import IndexProgress
+from engine.indexing.roots import RootState, StoreLibrary, folder_states
 from engine.indexing.settle import DEFAULT_BURST_THRESHOLD, Batch, Settler
-from engine.indexing.supervisor import FolderInfo, LibraryAccess, RootState, Supervisor
+from engine.indexing.supervisor import Supervisor
 from engine.store import LibraryStore
 from engine.video import is_video_path
 
@@ -58,22 +59,6 @@ class WatchStats:
     observer_restarts: int = 0
     dropped_offline: int = 0  # pending changes forgotten because their root went offline
     errors: int = 0  # indexer calls that failed
-
-
-class _StoreLibrary(LibraryAccess):
-    """The supervisor's view of the library, over the watcher's own store connection."""
-
-    def __init__(self, store: LibraryStore) -> None:
-        self.store = store
-
-    def folders(self) -> list[FolderInfo]:
-        return [FolderInfo(f.id, f.path) for f in self.store.list_folders()]
-
-    def video_count(self, folder_id: int) -> int:
-        return len(self.store.videos(folder_id=folder_id))
-
-    def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
-        self.store.set_folder_state(folder_id, online=online, polling=polling)
 
 
 class LibraryWatcher:
@@ -169,7 +154,7 @@ class LibraryWatcher:
                 self.settle_s, is_relevant=is_video_path, burst_threshold=self.burst_threshold
             )
             self._supervisor = Supervisor(
-                _StoreLibrary(self._store),
+                StoreLibrary(self._store),
                 self._inbox,
                 poll_interval_s=self.poll_interval_s,
                 health_interval_s=self.health_interval_s,
@@ -445,17 +430,6 @@ class LibraryWatcher:
 def _preview(paths: list[str], limit: int = 3) -> str:
     shown = ", ".join(paths[:limit])
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
-def folder_states(store: LibraryStore) -> dict[str, str]:
-    """Each root's state as recorded by a running watcher (for `glimpse status` in another process)."""
-    out: dict[str, str] = {}
-    for folder in store.list_folders():
-        if not folder.online:
-            out[folder.path] = str(RootState.OFFLINE)
-        else:
-            out[folder.path] = str(RootState.POLLING if folder.polling else RootState.WATCHING)
-    return out
 
 
 __all__ = ["LibraryWatcher", "RootState", "WatchStats", "folder_states"]

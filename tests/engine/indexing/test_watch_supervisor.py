@@ -12,9 +12,9 @@ import pytest
 from engine.indexing import observers, supervisor
 from engine.indexing.inbox import Drained, Inbox, RequestKind
 from engine.indexing.observers import EnqueueHandler, is_network_path, mount_fs_type
+from engine.indexing.roots import StoreLibrary, folder_states
 from engine.indexing.settle import Change, ChangeKind
 from engine.indexing.supervisor import RootState, Supervisor
-from engine.indexing.watch import _StoreLibrary, folder_states
 from engine.store import LibraryStore
 
 
@@ -44,7 +44,7 @@ def root(tmp_path: Path) -> Path:
 def make_supervisor(store: LibraryStore, inbox: Inbox, **kw) -> Supervisor:
     kw.setdefault("poll_interval_s", 0.2)
     kw.setdefault("health_interval_s", 3600.0)  # tests call check() themselves
-    return Supervisor(_StoreLibrary(store), inbox, **kw)
+    return Supervisor(StoreLibrary(store), inbox, **kw)
 
 
 def collect(inbox: Inbox, name: str, timeout: float = 5.0) -> Drained:
