@@ -10,13 +10,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from engine.config import SamplingSettings
 from engine.model import load_model
-from engine.train.data import load_folder, split_of
-from engine.train.evaluate import Pooling, evaluate
+from engine.train.data import CaptionedVideo, load_folder, split_of
+from engine.train.evaluate import Pooling, evaluate, rank_metrics, retrieval_ranks
+from engine.train.features import FeatureCache, backbone_id, extract_features
 from engine.train.loop import Finetune, TrainConfig, train
 from engine.train.pretrain import pretrain_clip
 from engine.train.synthetic import SyntheticSpec, frame_phrase_pairs, make_synthetic_set, write_folder_dataset
-from engine.train.teachers import ClipTeacher
+from engine.train.teachers import ClipTeacher, precompute_teacher
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,11 @@ class QualityPlan:
     finetune: Finetune = Finetune.FROZEN
     seed: int = 0
     test_as_files: bool = True  # write the test split as real videos, read back through sample_clips
+    ablate: bool = False  # also train a student without the teacher (InfoNCE alone)
 
 
 FULL = QualityPlan()
-QUICK = QualityPlan(pretrain_steps=300, data=SyntheticSpec(train_videos=600, test_pairs=30), epochs=15)
+QUICK = QualityPlan(pretrain_steps=300, data=SyntheticSpec(train_videos=600, test_pairs=30), epochs=20)
 
 
 @dataclass
@@ -53,6 +56,8 @@ class QualityResult:
     student_median_rank: float
     test_videos: int
     train_videos: int
+    teacher_r1: float | None = None  # the CLIP teacher itself used for retrieval (slow: not an index)
+    no_teacher_r1: float | None = None  # a student trained with InfoNCE alone (plan.ablate)
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
@@ -110,6 +115,14 @@ def run_quality(
     times["distill"] = time.perf_counter() - t1
     student_model = load_model(str(work / "student"), device=device)
     student = evaluate(student_model, test_set, cache_root=cache)
+    teacher_r1 = _teacher_r1(teacher, test_set, cache)
+    no_teacher_r1 = None
+    if plan.ablate:
+        plain = load_model(str(work / "base"), device=device)
+        train(
+            plain, train_set, work / "student-no-teacher", config=config, cache_root=cache, progress=progress
+        )
+        no_teacher_r1 = evaluate(plain, test_set, cache_root=cache).t2v.r1
     times["total"] = time.perf_counter() - t0
     return QualityResult(
         chance_r1=100.0 / student.videos,
@@ -121,5 +134,17 @@ def run_quality(
         student_median_rank=student.t2v.median_rank,
         test_videos=student.videos,
         train_videos=len(train_set),
+        teacher_r1=teacher_r1,
+        no_teacher_r1=no_teacher_r1,
         seconds={k: round(v, 1) for k, v in times.items()},
     )
+
+
+def _teacher_r1(teacher: ClipTeacher, videos: list[CaptionedVideo], cache: Path) -> float:
+    """Text-to-video R@1 of the teacher's own scores (every test caption against every test video)."""
+    sampling = SamplingSettings()
+    store = FeatureCache(cache, backbone_id(teacher.model), sampling)
+    feats = extract_features(teacher.model, videos, sampling, store)
+    tables = precompute_teacher(teacher, videos, feats)
+    t2v, _ = retrieval_ranks(tables.clip_scores.T, tables.caption_video)
+    return rank_metrics(t2v).r1

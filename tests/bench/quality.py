@@ -13,6 +13,7 @@ Prints one JSON line with chance_r1, meanp_r1, student_r1 (text-to-video R@1, pe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -27,6 +28,7 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="torch CPU threads (1: fastest on shared cores)"
     )
+    parser.add_argument("--ablate", action="store_true", help="also train a student without the teacher")
     parser.add_argument("--device", default="cpu", help='torch device, e.g. "cuda" (default: cpu)')
     parser.add_argument("--keep", type=Path, help="keep the models and caches in this folder")
     args = parser.parse_args()
@@ -36,7 +38,7 @@ def main() -> int:
     from engine.train.quality import FULL, QUICK, run_quality
 
     torch.set_num_threads(args.threads)
-    plan = QUICK if args.quick else FULL
+    plan = dataclasses.replace(QUICK if args.quick else FULL, ablate=args.ablate)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,9 @@ def main() -> int:
     else:
         print(f"chance R@1   {result.chance_r1:6.1f}")
         print(f"meanP R@1    {result.meanp_r1:6.1f}   (v2t {result.meanp_v2t_r1:.1f})")
+        print(f"teacher R@1  {result.teacher_r1:6.1f}")
+        if result.no_teacher_r1 is not None:
+            print(f"no-teacher student R@1 {result.no_teacher_r1:6.1f}")
         print(f"student R@1  {result.student_r1:6.1f}   (v2t {result.student_v2t_r1:.1f})")
         print(json.dumps(data))
     return 0
