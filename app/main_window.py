@@ -53,6 +53,16 @@ log = logging.getLogger(__name__)
 LIBRARY_REFRESH_MS = 1000  # at most one library re-read a second while indexing
 
 
+def describe_query(query: Any) -> str:
+    """A few words for the status line about a query that is not typed text ("like holiday.jpg ")."""
+    path = getattr(query, "path", None)
+    if path is not None:
+        return f"like {Path(path).name} "
+    if hasattr(query, "clip_id"):
+        return "like the chosen moment "
+    return ""
+
+
 class Page:
     """Indices of the central stack."""
 
@@ -433,11 +443,14 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: AppSettings) -> None:
         """Save new settings; a new model goes through change_model (which may ask)."""
         spec_changed = new.model_spec != self.wanted_model_spec()
+        device_changed = new.device != self.settings.device
         for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k"):
             setattr(self.settings, name, getattr(new, name))
         self.settings.save()
         if spec_changed:
             self.change_model(new.model_spec)
+        elif device_changed and (self.model is not None or self.model_error is not None):
+            self.ensure_model(force=True)  # the same model, on the new device
 
     # --- search -----------------------------------------------------------------------------
     def search(self, query: Any) -> None:
@@ -471,7 +484,8 @@ class MainWindow(QMainWindow):
         self.results_model.set_items(outcome.items)
         n = len(outcome.items)
         note = "".join(f" {w}" for w in outcome.warnings)
-        self.status(f"{n} moment{'s' if n != 1 else ''} in {outcome.elapsed_s:.2f} s.{note}")
+        what = describe_query(outcome.query)
+        self.status(f"{n} moment{'s' if n != 1 else ''} {what}in {outcome.elapsed_s:.2f} s.{note}")
         self.empty_label.setVisible(n == 0)
         if n == 0:
             self.empty_label.setText("Nothing matched. Try other words, or drop an image on the window.")

@@ -142,6 +142,7 @@ def test_more_like_this_and_image_drop(qtbot, library, tmp_path):
     expected = _engine_search(library, window, ImageQuery(image))
     assert [r.path for r in window.results_model.results()] == [r.path for r in expected]
     assert Path(window.results_model.item(0).result.path).name.startswith("red")
+    assert "like red.png" in window.status_label.text()
 
 
 def test_copy_path_with_timestamp_and_shortcuts(qtbot, library):
@@ -211,6 +212,12 @@ def test_changing_the_model_asks_before_reindexing(qtbot, library):
     assert window.settings.model_spec == "tiny" and window.settings.sample_fps == 2.0
     assert not window.indexing.busy
     assert AppSettings.load().model_spec == "tiny"
+    # A new device reloads the same model there, without asking.
+    qtbot.waitUntil(lambda: window.model is not None, timeout=WAIT_MS)
+    before = window.model
+    window.apply_settings(replace(window.settings, device="auto"))
+    qtbot.waitUntil(lambda: window.model is not None and window.model is not before, timeout=WAIT_MS)
+    assert len(questions) == 1 and window.model_spec == "tiny" and AppSettings.load().device == "auto"
 
 
 def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
