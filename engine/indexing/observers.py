@@ -7,8 +7,11 @@ A fault is reported to `on_fault` instead, so the watcher can rescan the root wh
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from enum import StrEnum
@@ -117,6 +120,28 @@ def reports_closes() -> bool:
     """True when the platform's observer reports a writer closing a file (inotify does)."""
     # FSEvents and ReadDirectoryChangesW do not: there a file is judged by its size and mtime alone.
     return getattr(Observer, "__name__", "") == "InotifyObserver"
+
+
+_IN_CREATE = 0x100
+
+
+def watch_limit_reached(path: str) -> bool:
+    """True when Linux refuses one more inotify watch (ENOSPC), so new folders would go unwatched."""
+    # watchdog skips sub-folders it cannot watch without a word; one probe watch of our own tells.
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = libc.inotify_init()
+    except (OSError, AttributeError):
+        return False
+    if fd < 0:
+        return False  # out of inotify instances: the observer itself would have failed to start
+    try:
+        wd = libc.inotify_add_watch(fd, os.fsencode(path), _IN_CREATE)
+        return wd < 0 and ctypes.get_errno() == errno.ENOSPC
+    finally:
+        os.close(fd)
 
 
 def make_native_observer() -> BaseObserver:

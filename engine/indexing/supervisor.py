@@ -27,6 +27,7 @@ from engine.indexing.observers import (
     WatchMode,
     is_network_path,
     reports_closes,
+    watch_limit_reached,
 )
 from engine.indexing.roots import LibraryAccess, RootState
 from engine.indexing.settle import Change
@@ -106,6 +107,7 @@ class Supervisor:
         self._roots: dict[str, _Root] = {}
         self._lock = threading.RLock()  # guards _roots; check() runs under it
         self._overflowed_threads: set[int] = set()
+        self._new_folders: set[str] = set()  # roots that grew a folder since the last check
         self._snapshot: dict[str, RootStatus] = {}
         self._snapshot_lock = threading.Lock()
         self._overflow_lock = threading.Lock()  # never _lock: the thread logging it may be one we join
@@ -138,6 +140,12 @@ class Supervisor:
 
     def wake(self) -> None:
         """Run a check soon rather than at the next interval."""
+        self._wake.set()
+
+    def note_new_folder(self, root: str) -> None:
+        """A folder appeared under `root`: check soon that the system could still watch it."""
+        with self._overflow_lock:
+            self._new_folders.add(root)
         self._wake.set()
 
     def _run(self) -> None:
@@ -191,6 +199,8 @@ class Supervisor:
         """Reconcile observers with the library's folders and the disk, once."""
         folders = {os.path.abspath(f.path): f for f in self.library.folders()}
         overflowed = self._take_overflowed()
+        with self._overflow_lock:
+            grew, self._new_folders = self._new_folders, set()
         with self._lock:
             for path in [p for p in self._roots if p not in folders]:
                 self._forget(path)
@@ -199,10 +209,10 @@ class Supervisor:
                 if entry is None:
                     entry = _Root(RootStatus(path=path, folder_id=folder.id))
                     self._roots[path] = entry
-                self._check_root(entry, overflowed)
+                self._check_root(entry, overflowed, grew)
             self._publish()
 
-    def _check_root(self, entry: _Root, overflowed: set[int]) -> None:
+    def _check_root(self, entry: _Root, overflowed: set[int], grew: set[str]) -> None:
         status = entry.status
         if not self.root_present(status.path, status.folder_id):
             if entry.new or status.state != RootState.OFFLINE:
@@ -219,12 +229,22 @@ class Supervisor:
             if self._trouble(entry, "events were lost (queue overflow)"):
                 self._start_observer(entry)
                 return
+        if status.path in grew and status.state == RootState.WATCHING and watch_limit_reached(status.path):
+            self._to_polling(entry, _polling_reason(OSError(errno.ENOSPC, "")))
+            self.inbox.request(RequestKind.RESCAN, status.path, "watch limit reached")
+            return
         if entry.observer is None or not entry.observer.alive():
             status.restarts += 1
             log.warning("the observer of %s stopped: restarting it and rescanning", status.path)
             self._trouble(entry, "its observer kept failing")
             self._start_observer(entry)
             self.inbox.request(RequestKind.RESCAN, status.path, "observer restarted")
+
+    def _to_polling(self, entry: _Root, reason: str) -> None:
+        log.warning("switching %s to polling: %s", entry.status.path, reason)
+        self.force_polling.add(entry.status.path)
+        entry.status.reason = reason
+        self._start_observer(entry)
 
     def _trouble(self, entry: _Root, reason: str) -> bool:
         """Note a death or overflow; True when the root has had enough and is to be polled from now on."""
@@ -287,6 +307,12 @@ class Supervisor:
                     return False
                 reason = _polling_reason(exc)
                 log.warning("cannot watch %s by events (%s): polling it instead", status.path, reason)
+                continue
+            if attempt == WatchMode.NATIVE and watch_limit_reached(status.path):
+                # The root is watched but some of its sub-folders may not be: poll it all instead.
+                observer.stop()
+                reason = _polling_reason(OSError(errno.ENOSPC, ""))
+                log.warning("cannot watch all of %s by events (%s): polling it instead", status.path, reason)
                 continue
             entry.observer = observer
             polling = attempt == WatchMode.POLLING

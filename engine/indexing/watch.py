@@ -24,7 +24,7 @@ from engine.errors import DatabaseLockedError, GlimpseError
 from engine.indexing.inbox import Inbox, RequestKind
 from engine.indexing.progress import IndexProgress
 from engine.indexing.roots import RootState, StoreLibrary, folder_states
-from engine.indexing.settle import DEFAULT_BURST_THRESHOLD, Batch, Settler
+from engine.indexing.settle import DEFAULT_BURST_THRESHOLD, Batch, ChangeKind, Settler
 from engine.indexing.supervisor import Supervisor
 from engine.store import LibraryStore
 from engine.video import is_video_path
@@ -299,6 +299,10 @@ class LibraryWatcher:
                 self._stats.events += len(drained.changes)
         for change in drained.changes:
             settler.add(change)
+            if change.is_dir and change.kind in (ChangeKind.CREATED, ChangeKind.MOVED):
+                root = supervisor.root_of(change.dest or change.path)
+                if root is not None:
+                    supervisor.note_new_folder(root)
         for root in drained.overflowed_roots:
             log.warning("too many changes at once under %s: rescanning it", root)
             settler.add_folder(root)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.indexing import Indexer, observers
+from engine.indexing import Indexer, observers, supervisor
 from engine.indexing.watch import LibraryWatcher
 from engine.store import LibraryStore, VideoStatus
 from tests.engine.indexing.conftest import write_video
@@ -332,3 +332,14 @@ def test_the_periodic_rescan_catches_what_events_missed(lib: Lib, watcher_for) -
     assert wait_for(lambda: "unseen.avi" in lib.indexed())
     assert w.status()[str(lib.root)]["last_scan"] > first_scan
     assert w.stats().root_rescans >= 2
+
+
+def test_a_new_folder_past_the_watch_limit_is_still_indexed(lib: Lib, watcher_for, monkeypatch) -> None:
+    w = watcher_for(lib)
+    assert w.wait_idle(20)
+    monkeypatch.setattr(supervisor, "watch_limit_reached", lambda path: True)  # the system is out of watches
+    write_video(lib.root / "new folder" / "deep.avi", 95)
+    assert wait_for(lambda: w.status()[str(lib.root)]["state"] == "polling", 10)
+    assert wait_for(lambda: "new folder/deep.avi" in lib.indexed())
+    write_video(lib.root / "new folder" / "later.avi", 96)  # seen by polling from now on
+    assert wait_for(lambda: "new folder/later.avi" in lib.indexed())

@@ -111,6 +111,46 @@ def test_a_watch_limit_falls_back_to_polling_and_says_so(store, root, monkeypatc
         sup.stop()
 
 
+def test_the_watch_limit_probe_passes_on_an_ordinary_folder(tmp_path) -> None:
+    assert observers.watch_limit_reached(str(tmp_path)) is False
+
+
+def test_sub_folders_past_the_watch_limit_switch_the_root_to_polling(store, root, monkeypatch) -> None:
+    folder = store.add_folder(root)
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        assert sup.status()[str(root)].state == RootState.WATCHING
+        inbox.drain()
+        # watchdog skips a new sub-folder it cannot watch without a word; the probe is what tells.
+        monkeypatch.setattr(supervisor, "watch_limit_reached", lambda path: True)
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.WATCHING  # no new folder, no probe
+        sup.note_new_folder(str(root))
+        sup.check()
+        status = sup.status()[str(root)]
+        assert status.state == RootState.POLLING and "limit" in status.reason
+        assert [f.polling for f in store.list_folders() if f.id == folder.id] == [True]
+        assert [(r.kind, r.reason) for r in inbox.drain().requests] == [
+            (RequestKind.RESCAN, "watch limit reached")
+        ]
+    finally:
+        sup.stop()
+
+
+def test_a_root_started_at_the_watch_limit_is_polled(store, root, monkeypatch) -> None:
+    store.add_folder(root)
+    monkeypatch.setattr(supervisor, "watch_limit_reached", lambda path: True)
+    sup = make_supervisor(store, Inbox())
+    sup.start()
+    try:
+        status = sup.status()[str(root)]
+        assert status.state == RootState.POLLING and "limit" in status.reason
+    finally:
+        sup.stop()
+
+
 def test_network_file_systems_are_polled() -> None:
     mounts = (
         "/dev/sda1 / ext4 rw 0 0\n"
