@@ -36,10 +36,16 @@ class WelcomePage(QWidget):
             "image on the window. Results are moments you can play at once.",
             self,
         )
+        # The steps sit in a fixed-width column so their wrapped lines get their full height.
+        steps = QWidget(self)
+        steps.setFixedWidth(480)
+        steps_layout = QVBoxLayout(steps)
+        steps_layout.setContentsMargins(0, 0, 0, 0)
+        steps_layout.setSpacing(10)
         for step in (self.step1, self.step2):
             step.setWordWrap(True)
-            step.setFixedWidth(480)
-            step.setAlignment(Qt.AlignmentFlag.AlignLeft)
+            step.setMinimumHeight(step.heightForWidth(steps.width()))  # layouts size it for one line
+            steps_layout.addWidget(step)
         self.add_button = QPushButton(icon("folder-add"), "Add a folder\u2026", self)
         self.add_button.setObjectName("primaryButton")
         self.add_button.setDefault(True)
@@ -54,8 +60,7 @@ class WelcomePage(QWidget):
         layout.addWidget(logo)
         layout.addWidget(title)
         layout.addSpacing(8)
-        layout.addWidget(self.step1, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.step2, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(steps, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addSpacing(8)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(hint)

@@ -77,6 +77,8 @@ def test_welcome_state_without_a_library(qtbot):
     assert window.stack.currentIndex() == Page.WELCOME
     assert window.welcome.isVisible() and not window.library_panel.isVisible()
     assert "Add a folder" in window.welcome.step1.text() and "Search" in window.welcome.step2.text()
+    for step in (window.welcome.step1, window.welcome.step2):  # wrapped text is not cut to one line
+        assert step.height() >= step.heightForWidth(step.width()) > step.fontMetrics().height()
     window.search("anything")
     assert window.status_label.text() == "Add a folder of videos first."
     assert window.results_model.rowCount() == 0
