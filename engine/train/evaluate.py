@@ -56,7 +56,7 @@ def rank_metrics(ranks: Sequence[int] | np.ndarray) -> RankMetrics:
     )
 
 
-def retrieval_ranks(sim: np.ndarray, text_video: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def retrieval_ranks(sim: np.ndarray, text_video: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Ranks of the right answers in both directions.
 
     A rank is 1 + the number of candidates scored strictly higher (ties count in the query's favour).

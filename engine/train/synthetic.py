@@ -198,7 +198,7 @@ def write_video(path: Path, frames: Sequence[np.ndarray], fps: float = 1.0) -> P
     """Write RGB frames as a real video file with OpenCV (mp4v), one frame per 1/fps seconds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     try:
         for frame in frames:
             writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
