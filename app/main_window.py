@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -30,7 +28,10 @@ from app.formatting import path_with_timestamp
 from app.heap import freeze_long_lived
 from app.icons import icon
 from app.indexing_controller import IndexingController
-from app.library_snapshot import FolderSummary, LibrarySnapshot, read_snapshot
+from app.library_actions import LibraryActions
+from app.library_snapshot import LibrarySnapshot
+from app.model_actions import ModelActions
+from app.model_holder import ModelHolder
 from app.models.library_model import LibraryModel
 from app.models.results_model import ResultsModel, top_clip_id
 from app.settings import AppSettings
@@ -43,10 +44,8 @@ from app.views.model_banner import BannerState, ModelBanner
 from app.views.preview import PreviewPane
 from app.views.results_view import ResultsView
 from app.views.search_bar import SearchBar
-from app.views.settings_dialog import CHECKPOINT_FILTER, SettingsDialog
 from app.views.welcome import WelcomePage
 from engine import config
-from engine.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +62,7 @@ def describe_query(query: Any) -> str:
     return ""
 
 
-class Page:
-    """Indices of the central stack."""
-
-    WELCOME = 0
-    RESULTS = 1
-
-
-class MainWindow(QMainWindow):
+class MainWindow(LibraryActions, ModelActions, QMainWindow):
     """Glimpse's window. Every engine call goes through `runner`; the UI thread only paints and routes."""
 
     def __init__(
@@ -94,10 +86,9 @@ class MainWindow(QMainWindow):
         self.library_model = LibraryModel(self)
         self.snapshot = LibrarySnapshot(exists=False)
         self.snapshot_loaded = False
-        self.model: Any = None
-        self.model_spec: str | None = None  # of `model`, or of the load in progress
-        self.model_error: BaseException | None = None
-        self._model_waiters: list[Callable[[], None]] = []
+        self.models = ModelHolder(
+            self.runner, self.wanted_model_spec, lambda: self.settings.device_or_none, self
+        )
         self._search_gen = 0
         self.last_outcome: ops.SearchOutcome | None = None
         self.last_error: BaseException | None = None  # of the latest search, shown in the banner
@@ -208,6 +199,9 @@ class MainWindow(QMainWindow):
         lp.retry_requested.connect(
             lambda: self.when_model_ready(lambda: self.indexing.index(retry_failed=True))
         )
+        self.models.loading.connect(self.banner.show_loading)
+        self.models.ready.connect(self._on_model)
+        self.models.failed.connect(self._on_model_error)
         ix = self.indexing
         ix.progress.connect(self._on_progress)
         ix.busy_changed.connect(self.indexing_status.set_busy)
@@ -224,233 +218,6 @@ class MainWindow(QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_style()
         super().changeEvent(event)
-
-    # --- library ----------------------------------------------------------------------------
-    def refresh_library(self) -> None:
-        """Re-read folders, counts and failures on a worker thread."""
-        db = self.db
-        self.runner.submit(
-            Pool.LIBRARY,
-            lambda _r: read_snapshot(db),
-            name="Reading the library",
-            on_done=self._on_snapshot,
-            on_error=self._show_error,
-        )
-
-    def _on_snapshot(self, snapshot: LibrarySnapshot) -> None:
-        self.snapshot = snapshot
-        self.snapshot_loaded = True
-        self.library_panel.show_snapshot(snapshot)
-        self.stack.setCurrentIndex(Page.WELCOME if snapshot.is_empty else Page.RESULTS)
-        self.library_panel.setVisible(not snapshot.is_empty)  # the welcome page stands alone
-        if not self._started:
-            self._started = True
-            if not snapshot.is_empty:
-                self.ensure_model()
-                if self._index_on_start:
-                    self.index_all()
-                self._set_empty_text()
-
-    def _set_empty_text(self) -> None:
-        if self.results_model.rowCount() == 0:
-            n = sum(f.indexed for f in self.snapshot.folders)
-            self.empty_label.setText(
-                f"Type what you are looking for and press Enter. {n} videos are indexed."
-                if n
-                else "Videos appear here once they are indexed."
-            )
-            self.empty_label.setVisible(True)
-
-    def choose_folder(self) -> None:
-        """Ask for a folder to add."""
-        path = QFileDialog.getExistingDirectory(self, "Add a folder of videos")
-        if path:
-            self.add_folder(path)
-
-    def add_folder(self, path: str) -> None:
-        """Add a folder to the library and index it in the background."""
-        self.status(f"Adding {path}\u2026")
-        db = self.db
-        self.runner.submit(
-            Pool.LIBRARY,
-            lambda _r: ops.add_folder(db, path),
-            name="Adding the folder",
-            on_done=self._on_folder_added,
-            on_error=self._show_error,
-        )
-
-    def _on_folder_added(self, stored: str) -> None:
-        self.status(f"Added {stored}; indexing starts in the background.")
-        self._started = True
-        self.refresh_library()
-        self.stack.setCurrentIndex(Page.RESULTS)
-        self.library_panel.setVisible(True)
-        self.ensure_model()
-        self.when_model_ready(lambda: self.indexing.index([stored]))
-
-    def remove_folder(self, folder: FolderSummary) -> None:
-        """Remove a folder from the library after asking (the files stay on disk)."""
-        if not self.confirm(
-            "Remove folder",
-            f"Remove {folder.path} and its {folder.indexed} indexed videos from "
-            "the library? The files on disk are not touched.",
-        ):
-            return
-        db = self.db
-        self.runner.submit(
-            Pool.LIBRARY,
-            lambda _r: ops.remove_folder(db, folder.path),
-            name="Removing the folder",
-            on_done=lambda _r: self.refresh_library(),
-            on_error=self._show_error,
-        )
-
-    def edit_excludes(self, folder: FolderSummary) -> None:
-        """Edit a folder's exclude patterns, then rescan it."""
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            "Exclude patterns",
-            f"Files under {folder.path} matching these patterns are left out\n"
-            "(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):",
-            "\n".join(folder.excludes),
-        )
-        if ok:
-            self.set_excludes(folder, text.splitlines())
-
-    def set_excludes(self, folder: FolderSummary, patterns: list[str]) -> None:
-        """Store new exclude patterns for `folder` and reindex it."""
-        db = self.db
-        self.runner.submit(
-            Pool.LIBRARY,
-            lambda _r: ops.set_excludes(db, folder.folder_id, patterns),
-            name="Saving exclude patterns",
-            on_done=lambda _r: self._rescan_folder(folder.path),
-            on_error=self._show_error,
-        )
-
-    def _rescan_folder(self, path: str) -> None:
-        self.refresh_library()
-        self.when_model_ready(lambda: self.indexing.index([path]))
-
-    def index_all(self) -> None:
-        """Bring the whole library in step with the disk (F5)."""
-        if not self.snapshot.is_empty:
-            self.when_model_ready(lambda: self.indexing.index())
-
-    def _on_progress(self, progress: Any) -> None:
-        self.indexing_status.show_progress(progress)
-        if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
-
-    def _on_index_finished(self, summary: Any) -> None:
-        self.refresh_library()
-        failed = f", {summary.failed} failed" if getattr(summary, "failed", 0) else ""
-        self.status(f"Indexing finished: {getattr(summary, 'indexed', 0)} indexed{failed}.")
-
-    def _on_index_failed(self, exc: BaseException) -> None:
-        self.refresh_library()
-        self._show_error(exc)
-
-    # --- model ------------------------------------------------------------------------------
-    def wanted_model_spec(self) -> str:
-        """The library's model, else the settings' choice."""
-        return self.snapshot.model_spec or self.settings.effective_model_spec
-
-    def ensure_model(self, spec: str | None = None, *, force: bool = False) -> None:
-        """Load the model (downloading weights on first use) unless it is loaded or loading."""
-        spec = spec or self.wanted_model_spec()
-        if not force and self.model_spec == spec and (self.model is not None or self.model_error is None):
-            return
-        self.model, self.model_spec, self.model_error = None, spec, None
-        self.banner.show_loading(spec)
-        device = self.settings.device_or_none
-        self.runner.submit(
-            Pool.MODEL,
-            lambda report: ops.load_model(spec, device, report),
-            name="Loading the model",
-            on_done=lambda m: self._on_model(spec, m),
-            on_error=lambda e: self._on_model_error(spec, e),
-            on_progress=lambda n: self._on_download(spec, n),
-        )
-
-    def _on_download(self, spec: str, downloaded: int) -> None:
-        if spec == self.model_spec and self.model is None and self.banner.state == BannerState.LOADING:
-            self.banner.show_loading(spec, downloaded)
-
-    def when_model_ready(self, fn: Callable[[], None]) -> None:
-        """Run `fn` on the UI thread once the model is loaded (now, if it is)."""
-        if self.model is not None:
-            fn()
-        else:
-            self._model_waiters.append(fn)
-            self.ensure_model()
-
-    def _on_model(self, spec: str, model: Any) -> None:
-        if spec != self.model_spec:
-            return  # a newer choice replaced this load
-        self.model = model
-        self.indexing.set_model(model)
-        self.banner.hide_banner()
-        freeze_long_lived()  # the model and libraries stay for the app's life: keep them out of GC passes
-        waiters, self._model_waiters = self._model_waiters, []
-        for fn in waiters:
-            fn()
-
-    def _on_model_error(self, spec: str, exc: BaseException) -> None:
-        if spec != self.model_spec:
-            return
-        self.model_error = exc
-        self._model_waiters.clear()
-        if isinstance(exc, ModelError):
-            self.banner.show_failed(f"{exc} Choose a local checkpoint to continue.")
-        else:
-            self.banner.show_failed(str(exc))
-
-    def choose_checkpoint(self) -> None:
-        """Pick a local checkpoint file as the model."""
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model checkpoint", "", CHECKPOINT_FILTER)
-        if path:
-            self.change_model(path)
-
-    def change_model(self, spec: str) -> bool:
-        """Switch the library's model, asking first when its videos would be reindexed."""
-        lib_spec = self.snapshot.model_spec
-        reindex = bool(lib_spec and lib_spec != spec and self.snapshot.clips > 0)
-        if reindex:
-            n = sum(f.indexed for f in self.snapshot.folders)
-            if not self.confirm(
-                "Reindex the library?",
-                f"The library was indexed with {lib_spec}. Using {spec} "
-                f"means reindexing all {n} videos; search finds nothing until they are done. "
-                "Reindex now?",
-            ):
-                return False
-        self.settings.model_spec = spec
-        self.settings.save()
-        self.ensure_model(spec, force=True)
-        if lib_spec != spec and not self.snapshot.is_empty:
-            self.when_model_ready(lambda: self.indexing.index(force=reindex, model_spec=spec))
-        self.snapshot = replace(self.snapshot, model_spec=spec if not self.snapshot.is_empty else lib_spec)
-        return True
-
-    def open_settings(self) -> None:
-        """Show the settings dialog and apply what changed."""
-        dialog = SettingsDialog(self.settings, self.snapshot.model_spec, self)
-        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
-            return
-        self.apply_settings(dialog.result_settings())
-
-    def apply_settings(self, new: AppSettings) -> None:
-        """Save new settings; a new model goes through change_model (which may ask)."""
-        spec_changed = new.model_spec != self.wanted_model_spec()
-        device_changed = new.device != self.settings.device
-        for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k"):
-            setattr(self.settings, name, getattr(new, name))
-        self.settings.save()
-        if spec_changed:
-            self.change_model(new.model_spec)
-        elif device_changed and (self.model is not None or self.model_error is not None):
-            self.ensure_model(force=True)  # the same model, on the new device
 
     # --- search -----------------------------------------------------------------------------
     def search(self, query: Any) -> None:

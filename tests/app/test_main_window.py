@@ -9,7 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from app.main_window import MainWindow, Page
+from app.library_actions import Page
+from app.main_window import MainWindow
 from app.models.library_model import Column
 from app.models.results_model import ResultRole, top_clip_id
 from app.settings import AppSettings
