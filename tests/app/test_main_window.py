@@ -345,3 +345,28 @@ def test_dropping_a_folder_adds_it_and_remove_asks_first(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.library_model.rowCount() == 0, timeout=WAIT_MS)
     assert (folder / "blue.mp4").exists()  # the files on disk are left alone
     assert window.stack.currentIndex() == Page.WELCOME  # an empty library shows the welcome again
+
+
+def test_retry_failed_tries_the_failed_files_again(qtbot, tmp_path):
+    from engine.indexing import Indexer
+    from engine.store import LibraryStore
+
+    folder = tmp_path / "mixed"
+    write_scenes(folder, {"red": SCENES["red"]}, seconds=2.0)
+    write_broken(folder / "broken.mp4")
+    db = tmp_path / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    Indexer(db, model_spec="tiny").run()
+    window = _window(qtbot, db)
+    qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
+    summaries = []
+    window.indexing.run_finished.connect(summaries.append)
+    window.index_all()  # a plain rescan leaves an unchanged failed file alone
+    qtbot.waitUntil(lambda: len(summaries) == 1, timeout=WAIT_MS)
+    assert summaries[0].failed == 0
+    window.library_panel.retry_button.click()  # retry tries it again (and it fails again, with its reason)
+    qtbot.waitUntil(lambda: len(summaries) == 2, timeout=WAIT_MS)
+    assert summaries[1].failed == 1
+    assert "1 failed" in window.status_label.text()
+    qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
