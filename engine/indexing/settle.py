@@ -339,8 +339,10 @@ class Settler:
             started = time.monotonic()
             stamp = self._stamp(item.path, item.is_dir)
             cost = time.monotonic() - started
-            # A big folder is walked less often: at most ~5% of the time goes to re-walking it.
-            item.next_check = now + (20 * cost if item.is_dir else 0.0)
+            # A big folder is walked less often (at most ~5-50% of the time goes to re-walking it),
+            # but a small one at least four times per settle period, so a change is seen promptly.
+            if item.is_dir:
+                item.next_check = now + min(20 * cost, max(self.settle_s / 4, 2 * cost))
             if stamp != item.stamp:
                 item.stamp = stamp
                 item.stable_since = now
