@@ -48,13 +48,35 @@ def _crash_dialog(kind: type[BaseException], exc: BaseException, tb: TracebackTy
     box.exec()
 
 
-def run(db: Path | None = None, argv: list[str] | None = None) -> int:
-    """Open the main window and run the event loop; returns the exit code."""
+def run(
+    db: Path | None = None,
+    argv: list[str] | None = None,
+    *,
+    model_spec: str | None = None,
+    device: str | None = None,
+) -> int:
+    """Open the main window and run the event loop; returns the exit code.
+
+    Args:
+        db: the library database (default: engine.config.db_path()).
+        argv: Qt's command line (default: the program name only).
+        model_spec: the model for a new library, for this session (the CLI's --model).
+        device: the torch device for this session (the CLI's --device).
+
+    Returns:
+        The event loop's exit code.
+    """
     from app.main_window import MainWindow
+    from app.settings import AppSettings
 
     app = create_application(argv)
     sys.excepthook = _crash_dialog
-    window = MainWindow(db=db)
+    settings = AppSettings.load()
+    if model_spec:
+        settings.model_spec = model_spec
+    if device:
+        settings.device = device
+    window = MainWindow(settings, db)
     window.show()
     # Ctrl+C in the terminal closes the window cleanly: Python only sees signals between bytecodes,
     # so a timer wakes the interpreter a few times a second while Qt's loop runs.

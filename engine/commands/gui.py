@@ -23,12 +23,6 @@ def gui(ctx: click.Context) -> None:
         raise click.ClickException(f"The desktop app cannot start because Qt failed to load: {exc}") from exc
     obj = ctx.obj
     db = Path(obj.db) if obj is not None and obj.db else None
-    if obj is not None and obj.model:
-        import os
-
-        os.environ["GLIMPSE_MODEL"] = obj.model  # the default spec for a new library
-    if obj is not None and obj.device:
-        import os
-
-        os.environ["GLIMPSE_DEVICE"] = obj.device
-    sys.exit(run(db=db))
+    model = obj.model if obj is not None else None
+    device = obj.device if obj is not None else None
+    sys.exit(run(db=db, model_spec=model, device=device))
