@@ -116,6 +116,14 @@ class IndexingController(QObject):
                 on_error=self.run_failed.emit,
             )
 
+    def set_watching(self, enabled: bool) -> None:
+        """Turn folder watching on or off (the settings' checkbox); the watcher stops on the index pool."""
+        self.settings.watch_folders = enabled
+        if enabled:
+            self.start_watching()
+        else:
+            self._runner.submit(Pool.INDEX, lambda _r: self._stop_watcher(10.0), name="Stopping the watcher")
+
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Cancel the run in progress and stop the watcher (the window is closing)."""
         self._closing = True

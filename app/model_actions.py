@@ -97,9 +97,12 @@ class ModelActions:
         """Save new settings; a new model goes through change_model (which may ask)."""
         spec_changed = new.model_spec != self.wanted_model_spec()
         device_changed = new.device != self.settings.device
+        watch_changed = new.watch_folders != self.settings.watch_folders
         for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k"):
             setattr(self.settings, name, getattr(new, name))
         self.settings.save()
+        if watch_changed:
+            self.indexing.set_watching(new.watch_folders)
         if spec_changed:
             self.change_model(new.model_spec)
         elif device_changed and (self.model is not None or self.model_error is not None):

@@ -244,6 +244,10 @@ def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
         lambda: bool(window.library_model.folders()) and window.library_model.folders()[0].indexed == 2,
         timeout=WAIT_MS,
     )
+    window.apply_settings(replace(window.settings, watch_folders=False))  # the settings' checkbox
+    qtbot.waitUntil(lambda: not window.indexing.watching, timeout=WAIT_MS)
+    window.apply_settings(replace(window.settings, watch_folders=True))
+    qtbot.waitUntil(lambda: window.indexing.watching, timeout=WAIT_MS)
     window.close()
     assert not window.indexing.watching
 
