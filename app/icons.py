@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from functools import lru_cache
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QImage, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QImage, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from engine.config import RESOURCES_DIR
@@ -14,8 +14,6 @@ from engine.config import RESOURCES_DIR
 log = logging.getLogger(__name__)
 
 ICONS_DIR = RESOURCES_DIR / "icons"
-#: Pixel sizes rendered into each icon: 16-32 logical px at 100% and 200% scaling.
-_SIZES = (16, 20, 24, 32, 40, 48, 64)
 
 
 def icon_names() -> list[str]:
@@ -42,15 +40,60 @@ def render_icon(name: str, size: int, color: QColor | None = None) -> QImage:
     return image
 
 
+class TintedSvgIcon(QIconEngine):
+    """Renders an SVG at the exact pixel size asked for, in the palette's colour for the icon's mode.
+
+    Drawing on demand keeps icons sharp at any scale and lets them follow a light/dark palette change
+    without rebuilding the widgets that show them.
+    """
+
+    def __init__(self, name: str, color: QColor | None = None) -> None:
+        super().__init__()
+        self.name = name
+        self.color = color
+        self._cache: dict[tuple[int, int, str], QPixmap] = {}
+
+    def _tint(self, mode: QIcon.Mode) -> QColor:
+        if self.color is not None:
+            return self.color
+        pal = QGuiApplication.palette()
+        if mode == QIcon.Mode.Disabled:
+            return pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
+        if mode == QIcon.Mode.Selected:
+            return pal.color(QPalette.ColorRole.HighlightedText)
+        return pal.color(QPalette.ColorRole.ButtonText)
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        color = self._tint(mode).name()
+        renderer = QSvgRenderer(QByteArray(_svg_bytes(self.name, color)))
+        renderer.render(painter, QRectF(rect))
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        key = (size.width(), size.height(), f"{int(mode.value)}{self._tint(mode).name()}")
+        cached = self._cache.get(key)
+        if cached is None:
+            image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            self.paint(painter, QRect(0, 0, size.width(), size.height()), mode, state)
+            painter.end()
+            cached = QPixmap.fromImage(image)
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def clone(self) -> QIconEngine:
+        return TintedSvgIcon(self.name, self.color)
+
+
 def icon(name: str, color: QColor | None = None) -> QIcon:
-    """A QIcon of the named SVG, tinted (default: the palette's text colour), at several sizes."""
-    result = QIcon()
+    """A QIcon of the named SVG, tinted (default: the palette's button text, by mode), drawn at any size."""
     if not (ICONS_DIR / f"{name}.svg").exists():
         log.warning("missing icon %s", name)
-        return result
-    for size in _SIZES:
-        result.addPixmap(QPixmap.fromImage(render_icon(name, size, color)))
-    return result
+        return QIcon()
+    return QIcon(TintedSvgIcon(name, color))
 
 
 def _text_color() -> QColor:

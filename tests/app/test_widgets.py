@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.library_snapshot import FolderSummary, LibrarySnapshot
@@ -214,6 +214,42 @@ def test_preview_shows_the_top_frame_and_range(qtbot, result_factory):
     assert not pane.poster._image.isNull()
     pane.show_item(None)
     assert not pane.open_button.isEnabled() and pane.poster._image.isNull()
+
+
+def test_icons_follow_the_palette_and_scale(qapp):
+    from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+    from app.icons import icon
+
+    search = icon("search")
+    old = QGuiApplication.palette()
+    try:
+        for text in ("#000000", "#ffffff"):  # a light theme, then a dark one
+            pal = QPalette(old)
+            pal.setColor(QPalette.ColorRole.ButtonText, QColor(text))
+            QGuiApplication.setPalette(pal)
+            img = search.pixmap(QSize(32, 32), 2.0).toImage()
+            assert img.width() == 64  # drawn at the device size for 200%
+            inked = [
+                img.pixelColor(x, y)
+                for x in range(64)
+                for y in range(64)
+                if img.pixelColor(x, y).alpha() > 250
+            ]
+            assert inked and all(c.name() == text for c in inked)
+        disabled = search.pixmap(QSize(24, 24), QIcon.Mode.Disabled).toImage()
+        dis_color = QGuiApplication.palette().color(
+            QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText
+        )
+        solid = [
+            disabled.pixelColor(x, y)
+            for x in range(24)
+            for y in range(24)
+            if disabled.pixelColor(x, y).alpha() > 250
+        ]
+        assert solid and all(c.name() == dis_color.name() for c in solid)
+    finally:
+        QGuiApplication.setPalette(old)
 
 
 def test_every_icon_renders(qapp):
