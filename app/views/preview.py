@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -92,6 +93,10 @@ class PreviewPane(QWidget):
         self.play_button = QPushButton(icon("play"), "Play", self)
         self.open_button = QPushButton(icon("open-external"), "Open in player", self)
         self.open_button.setToolTip("Open in the system player at the clip's start (Enter)")
+        self.sound_button = QToolButton(self)
+        self.sound_button.setCheckable(True)  # previews start muted: selecting a card should not blare
+        self.sound_button.toggled.connect(self._set_sound)
+        self._set_sound(False)
         self.play_button.setEnabled(False)
         self.open_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle_play)
@@ -101,6 +106,7 @@ class PreviewPane(QWidget):
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
         buttons.addWidget(self.play_button)
+        buttons.addWidget(self.sound_button)
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
@@ -129,6 +135,7 @@ class PreviewPane(QWidget):
 
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
+        self.audio.setMuted(not self.sound_button.isChecked())
         self.player.setAudioOutput(self.audio)
         self.video_widget = QVideoWidget(self)
         self.video_widget.setMinimumSize(160, 90)
@@ -174,6 +181,14 @@ class PreviewPane(QWidget):
             self.player.setSource(QUrl.fromLocalFile(r.path))
             if autoplay:
                 self.player.play()
+
+    def _set_sound(self, on: bool) -> None:
+        self.sound_button.setIcon(icon("sound" if on else "muted"))
+        self.sound_button.setToolTip("Sound on (click to mute)" if on else "Muted (click for sound)")
+        self.sound_button.setAccessibleName("Sound")
+        audio = getattr(self, "audio", None)
+        if audio is not None:
+            audio.setMuted(not on)
 
     def toggle_play(self) -> None:
         """Play or pause the preview."""

@@ -32,7 +32,11 @@ def test_preview_plays_from_the_clip_start(qtbot, tmp_path: Path):
     qtbot.addWidget(pane)
     pane.show()
     assert pane.has_player
-    pane.audio.setMuted(True)
+    assert pane.audio.isMuted()  # previews start muted
+    pane.sound_button.click()
+    assert not pane.audio.isMuted()
+    pane.sound_button.click()
+    assert pane.audio.isMuted()
     pane.show_item(ResultItem(result, []), autoplay=False)
     assert pane.player.source().toLocalFile() == str(path)
     # Paused: only the seek to the clip's start can move the position there.
