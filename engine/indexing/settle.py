@@ -114,12 +114,15 @@ class Settler:
         is_relevant: Callable[[str], bool],
         burst_threshold: int = DEFAULT_BURST_THRESHOLD,
         write_hold_s: float | None = None,
+        min_hold: Callable[[str], float] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settle_s = max(0.0, settle_s)
         self.is_relevant = is_relevant
         self.burst_threshold = max(2, burst_threshold)
         self.write_hold_s = write_hold_s if write_hold_s is not None else max(60.0, 20 * self.settle_s)
+        # Per path, a longer settle time where stat lags (a polled network drive caches attributes).
+        self.min_hold = min_hold
         self.clock = clock
         self.bursts = 0  # folders promoted to a rescan because of a burst
         self._items: dict[str, _Item] = {}
@@ -328,7 +331,11 @@ class Settler:
         return folder_digest(path, self.is_relevant) if is_dir else _file_stamp(path)
 
     def _hold(self, item: _Item) -> float:
-        return self.write_hold_s if item.writing else self.settle_s
+        if item.writing:
+            return self.write_hold_s
+        if self.min_hold is None:
+            return self.settle_s
+        return max(self.settle_s, self.min_hold(item.path))
 
     @staticmethod
     def _quiet_since(item: _Item) -> float:

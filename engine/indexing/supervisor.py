@@ -176,6 +176,11 @@ class Supervisor:
             status = self._snapshot.get(root)
             return status is not None and status.state != RootState.OFFLINE
 
+    def is_polling(self, root: str) -> bool:
+        with self._snapshot_lock:
+            status = self._snapshot.get(root)
+            return status is not None and status.state == RootState.POLLING
+
     def mark_scanned(self, root: str, when: float) -> None:
         with self._lock:
             entry = self._roots.get(root)

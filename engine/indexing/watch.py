@@ -151,7 +151,10 @@ class LibraryWatcher:
             if load is not None:
                 load(self._store)  # now, so that a model that cannot load fails start() with its sentence
             self._settler = Settler(
-                self.settle_s, is_relevant=is_video_path, burst_threshold=self.burst_threshold
+                self.settle_s,
+                is_relevant=is_video_path,
+                burst_threshold=self.burst_threshold,
+                min_hold=self._polled_hold,
             )
             self._supervisor = Supervisor(
                 StoreLibrary(self._store),
@@ -285,6 +288,15 @@ class LibraryWatcher:
         # Indexer.sync_paths reconciles the whole roots holding the paths it is given, so a root is
         # only synced once nothing in it is still settling.
         return self._supervisor.root_of(path) if self._supervisor is not None else None
+
+    def _polled_hold(self, path: str) -> float:
+        # A polled root reports growth once per poll and a network drive's attributes lag: a file
+        # there must look unchanged across two polls before it counts as settled.
+        supervisor = self._supervisor
+        if supervisor is None:
+            return 0.0
+        root = supervisor.root_of(path)
+        return 2 * self.poll_interval_s if root is not None and supervisor.is_polling(root) else 0.0
 
     def _quiet(self) -> bool:
         settler = self._settler

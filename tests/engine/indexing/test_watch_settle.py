@@ -222,3 +222,16 @@ def test_a_late_reported_delete_goes_along_with_a_settled_arrival(tmp_path: Path
     s.add(Change(ChangeKind.MOVED, str(arrived.parent / "x.tmp"), dest=str(arrived)), now=0.0)
     s.add(Change(ChangeKind.DELETED, str(gone)), now=0.6)  # inotify holds an unpaired move-out ~0.5 s
     assert s.take_ready(now=1.1).paths == sorted([str(gone), str(arrived)])
+
+
+def test_a_polled_path_is_held_for_its_longer_settle_time(tmp_path: Path) -> None:
+    nas, local = tmp_path / "nas", tmp_path / "local"
+    for folder in (nas, local):
+        folder.mkdir()
+        (folder / "v.mp4").write_bytes(b"v")
+    s = settler(min_hold=lambda path: 4.0 if path.startswith(str(nas)) else 0.0)
+    for folder in (nas, local):
+        s.add(Change(ChangeKind.MODIFIED, str(folder / "v.mp4"), tracks_writes=False), now=0.0)
+    assert s.take_ready(now=1.1).paths == [str(local / "v.mp4")]
+    assert not s.take_ready(now=3.9)
+    assert s.take_ready(now=4.1).paths == [str(nas / "v.mp4")]
