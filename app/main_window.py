@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -357,4 +356,3 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.indexing.shutdown()
         self.runner.wait(15_000)
         super().closeEvent(event)
-        QApplication.processEvents()

@@ -58,7 +58,9 @@ class ResultsView(QListView):
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and current.isValid():
             self.activated_result.emit(current.row())
             return
-        if key == Qt.Key.Key_Up and (not current.isValid() or current.row() == 0):
+        if key == Qt.Key.Key_Escape or (
+            key == Qt.Key.Key_Up and (not current.isValid() or current.row() == 0)
+        ):
             self.back_to_search.emit()
             return
         if key == Qt.Key.Key_Menu and current.isValid():

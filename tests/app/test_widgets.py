@@ -189,6 +189,9 @@ def test_results_view_keys_and_menu(qtbot, result_factory):
     qtbot.keyClick(view, Qt.Key.Key_Up)
     with qtbot.waitSignal(view.back_to_search, timeout=1000):
         qtbot.keyClick(view, Qt.Key.Key_Up)
+    view.select_row(2)
+    with qtbot.waitSignal(view.back_to_search, timeout=1000):
+        qtbot.keyClick(view, Qt.Key.Key_Escape)
     menu = view.build_menu(2)
     texts = [a.text() for a in menu.actions() if a.text()]
     assert texts == [
