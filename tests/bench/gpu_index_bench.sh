@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One prepared run on a lent GPU machine (device tool): indexing throughput with ViT-B/32 in half precision.
+# The machine has no network; .whl/ carries the wheels its image lacks (see docs/benchmarks.md).
+set -uo pipefail
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+  || exit 1
+export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1
+OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
+nvidia-smi -L; nproc; command -v ffmpeg || echo "no ffmpeg: videos are MPEG-4 Part 2 from OpenCV"
+for workers in 4 8; do
+  python3 tests/bench/index_bench.py --model vit-b-32 --device cuda --videos 12 --seconds 30 --size 1280x720 \
+    --dir /tmp/vids --workers "$workers" --json 2>&1 | grep -v WARN | tee -a "$OUT/index_gpu.jsonl"
+done
+python3 tests/bench/index_bench.py --model tiny --device cuda --videos 12 --seconds 30 --size 1280x720 --dir /tmp/vids --json \
+  2>&1 | grep -v WARN | tee -a "$OUT/index_gpu.jsonl"
