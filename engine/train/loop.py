@@ -59,6 +59,12 @@ class TrainConfig:
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     seed: int = 42
 
+    def __post_init__(self) -> None:
+        try:
+            self.finetune = Finetune(self.finetune)
+        except ValueError as exc:
+            raise TrainingError(f'Unknown fine-tuning "{self.finetune}": use "frozen" or "text".') from exc
+
     def to_dict(self) -> dict[str, object]:
         """A plain dict (stored with checkpoints)."""
         data = asdict(self)

@@ -32,7 +32,7 @@ class QualityPlan:
     data: SyntheticSpec = field(default_factory=lambda: SyntheticSpec(train_videos=2000, test_pairs=50))
     epochs: int = 30
     batch_size: int = 32
-    lr: float = 1e-3
+    lr: float = 3e-3
     finetune: Finetune = Finetune.FROZEN
     seed: int = 0
     test_as_files: bool = True  # write the test split as real videos, read back through sample_clips
