@@ -15,7 +15,7 @@ from engine.config import SamplingSettings
 from engine.model.head import mean_pool
 from engine.train.data import CaptionedVideo
 from engine.train.errors import DatasetError
-from engine.train.features import FeatureCache, extract_features, pad_batch
+from engine.train.features import FeatureCache, backbone_id, extract_features, pad_batch
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,6 @@ def evaluate(
     """
     pooling = Pooling(pooling)
     sampling = sampling or SamplingSettings()
-    from engine.train.features import backbone_id
-
     cache = FeatureCache(cache_root, backbone_id(model), sampling)
     feats = extract_features(model, videos, sampling, cache, progress=progress)
     kept = [v for v in videos if v.key in feats]
