@@ -42,6 +42,10 @@ def default_decode_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
+def _is_under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 class Indexer:
     """Brings a library's index in step with its folders. One Indexer is the library's one writer."""
 
@@ -110,18 +114,19 @@ class Indexer:
             return self._run(store, folders, force=force, retry_failed=retry_failed)
 
     def sync_paths(self, paths: Sequence[Path | str]) -> IndexSummary:
-        """Reconcile the library folders holding `paths` (files or folders that changed on disk)."""
+        """Reconcile just `paths` (files or folders that changed on disk, both ends of a move included).
+
+        Only what lies at or under the paths is compared, so a half-copied file elsewhere in the same
+        library folder is left alone until its own change is reported.
+        """
         with self._lock, LibraryStore.open(self.store_path) as store:
-            all_folders = store.list_folders()
-            wanted: dict[int, FolderRow] = {}
-            for p in paths:
-                real = os.path.abspath(p)
-                for folder in all_folders:
-                    if real == folder.path or real.startswith(folder.path.rstrip(os.sep) + os.sep):
-                        wanted[folder.id] = folder
-            if not wanted:
+            scope = sorted({os.path.abspath(p) for p in paths})
+            folders = [
+                f for f in store.list_folders() if any(p == f.path or _is_under(p, f.path) for p in scope)
+            ]
+            if not folders:
                 return IndexSummary()
-            return self._run(store, list(wanted.values()), force=False, retry_failed=False)
+            return self._run(store, folders, force=False, retry_failed=False, scope=scope)
 
     def _folders(self, store: LibraryStore, roots: Sequence[Path | str] | None) -> list[FolderRow]:
         folders = store.list_folders()
@@ -139,15 +144,37 @@ class Indexer:
         return chosen
 
     def _run(
-        self, store: LibraryStore, folders: list[FolderRow], *, force: bool, retry_failed: bool
+        self,
+        store: LibraryStore,
+        folders: list[FolderRow],
+        *,
+        force: bool,
+        retry_failed: bool,
+        scope: Sequence[str] | None = None,
+    ) -> IndexSummary:
+        try:
+            return self._run_once(store, folders, force=force, retry_failed=retry_failed, scope=scope)
+        finally:
+            # A cancel ends the run it lands in (or, when idle, the next one); after that, start afresh.
+            if self._control.cancelled:
+                self._control = Control()
+
+    def _run_once(
+        self,
+        store: LibraryStore,
+        folders: list[FolderRow],
+        *,
+        force: bool,
+        retry_failed: bool,
+        scope: Sequence[str] | None,
     ) -> IndexSummary:
         summary = IndexSummary()
-        if self._control.cancelled:
-            self._control = Control()
         self._emit(IndexProgress(phase=Phase.SCANNING, message="scanning library folders"))
         model = self.model_for(store)
         self._adopt_model(store, model)
-        plan = plan_scan(store, folders, model.fingerprint, force=force, retry_failed=retry_failed)
+        plan = plan_scan(
+            store, folders, model.fingerprint, force=force, retry_failed=retry_failed, scope=scope
+        )
         self._apply_plan(store, folders, plan, summary)
         jobs = [
             VideoJob(vid, f.path, f.size, f.mtime, digest) for vid, f, digest in self._pending(store, plan)
@@ -180,6 +207,8 @@ class Indexer:
         for folder in folders:
             if folder.online == (folder.path in offline):
                 store.set_folder_state(folder.id, online=folder.path not in offline)
+        if self._control.cancelled:
+            return
         for move in plan.moves:
             store.move_video(
                 move.video_id,

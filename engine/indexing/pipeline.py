@@ -226,8 +226,8 @@ class Pipeline:
         while finished < producers:
             batch: list[_ClipItem] = []
             frames = 0
-            item = self._queue.get()
-            while True:
+            item = self._next(timeout=None)
+            while item is not None:
                 if item is _DONE:
                     finished += 1
                 elif isinstance(item, _ClipItem):
@@ -239,15 +239,21 @@ class Pipeline:
                     self._finish(item, in_flight)
                 if frames >= self.batch_frames or finished >= producers:
                     break
-                try:
-                    item = self._queue.get(timeout=0.05 if batch else 0.5)
-                except queue.Empty:
-                    break
-            if self.control.cancelled:
+                item = self._next(timeout=0.05 if batch else 0.5)
+            if self.control.cancelled:  # what is in flight is dropped: committed whole or not at all
                 self._drain()
                 return
             self.control.wait_if_paused()
             self._encode(batch, in_flight)
+
+    def _next(self, timeout: float | None) -> object | None:
+        """The next queued item; None after `timeout` s, or (timeout None) only once cancelled."""
+        while True:
+            try:
+                return self._queue.get(timeout=0.2 if timeout is None else timeout)
+            except queue.Empty:
+                if timeout is not None or self.control.cancelled:
+                    return None
 
     def _drain(self) -> None:
         while True:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,15 +71,15 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
-def walk_videos(root: Path, excludes: Sequence[str] = ()) -> Iterator[DiskFile]:
-    """Yield the video files under root, recursively.
+def walk_videos(root: Path, excludes: Sequence[str] = (), *, start: str | None = None) -> Iterator[DiskFile]:
+    """Yield the video files under root (or under `start`, a folder inside root), recursively.
 
     Hidden and system folders and the exclude globs (matched against the path relative to the root
     and against the bare name) are skipped. Symlinked folders are never entered, so a walk cannot loop
     or leave the root; a symlinked file counts only when its target lies inside the root.
     """
     root_real = os.path.realpath(root)
-    stack = [str(root)]
+    stack = [start or str(root)]
     while stack:
         folder = stack.pop()
         try:
@@ -95,17 +96,45 @@ def walk_videos(root: Path, excludes: Sequence[str] = ()) -> Iterator[DiskFile]:
                     if not _skip_dir(entry.name):
                         stack.append(entry.path)
                     continue
-                if os.path.splitext(entry.name)[1].lower() not in VIDEO_EXTENSIONS or entry.name.startswith(
-                    "."
-                ):
-                    continue
-                if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root_real):
-                    continue
-                st = entry.stat(follow_symlinks=True)
             except OSError:
-                continue  # vanished or unreadable while we looked: the next scan sees it again
-            if entry.is_file(follow_symlinks=True):
-                yield DiskFile(path=os.path.abspath(entry.path), size=st.st_size, mtime=st.st_mtime)
+                continue
+            found = _video_file(entry.path, entry.name, root_real)
+            if found is not None:
+                yield found
+
+
+def _video_file(path: str, name: str, root_real: str) -> DiskFile | None:
+    """The file at `path` if it is a (non-hidden) video file whose real location lies inside the root."""
+    if os.path.splitext(name)[1].lower() not in VIDEO_EXTENSIONS or name.startswith("."):
+        return None
+    try:
+        if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):
+            return None
+        st = os.stat(path)
+    except OSError:
+        return None  # vanished or unreadable while we looked: the next scan sees it again
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return DiskFile(path=os.path.abspath(path), size=st.st_size, mtime=st.st_mtime)
+
+
+def walk_scope(root: Path, excludes: Sequence[str], paths: Sequence[str]) -> Iterator[DiskFile]:
+    """The video files at or under `paths` (files or folders inside root), by walk_videos' rules."""
+    root_s, root_real = str(root), os.path.realpath(root)
+    for path in paths:
+        rel = os.path.relpath(path, root_s).replace(os.sep, "/")
+        parts = [] if rel == "." else rel.split("/")
+        if any(_skip_dir(part) for part in parts[:-1]) or any(
+            _excluded("/".join(parts[: i + 1]), part, excludes) for i, part in enumerate(parts)
+        ):
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            if not parts or not _skip_dir(parts[-1]):
+                yield from walk_videos(root, excludes, start=path)
+        else:
+            found = _video_file(path, os.path.basename(path), root_real)
+            if found is not None:
+                yield found
 
 
 def _root_is_offline(folder: FolderRow, files: list[DiskFile], known: int) -> bool:
@@ -113,6 +142,10 @@ def _root_is_offline(folder: FolderRow, files: list[DiskFile], known: int) -> bo
         return True
     # Suddenly empty while we hold videos for it: most likely an unmounted drive or an empty mount point.
     return not files and known > 0 and not _any_entry(folder.path)
+
+
+def _covers(scope_path: str, path: str) -> bool:
+    return path == scope_path or path.startswith(scope_path.rstrip(os.sep) + os.sep)
 
 
 def _any_entry(path: str) -> bool:
@@ -138,15 +171,29 @@ def plan_scan(
     *,
     force: bool = False,
     retry_failed: bool = False,
+    scope: Sequence[str] | None = None,
 ) -> ScanPlan:
-    """Diff the given library folders on disk against the store and say what to do."""
+    """Diff the given library folders on disk against the store and say what to do.
+
+    With `scope` (absolute paths of files or folders), only what lies at or under those paths is
+    compared: a change reported by the watcher costs a look at that change, not at the whole root.
+    """
     plan = ScanPlan()
     new_files: list[tuple[int, DiskFile]] = []
     vanished: dict[int, VideoRow] = {}
     for folder in folders:
         rows = {row.path: row for row in store.videos(folder_id=folder.id)}
-        files = list(walk_videos(Path(folder.path), folder.excludes))
-        if _root_is_offline(folder, files, len(rows)):
+        if scope is None:
+            files = list(walk_videos(Path(folder.path), folder.excludes))
+        else:
+            inside = [p for p in scope if p == folder.path or _inside(p, folder.path)]
+            files = list(walk_scope(Path(folder.path), folder.excludes, inside))
+            known = len(rows)
+            rows = {path: row for path, row in rows.items() if any(_covers(p, path) for p in inside)}
+            if not os.path.isdir(folder.path) or (known and not _any_entry(folder.path)):
+                plan.offline_roots.append(folder.path)
+                continue
+        if scope is None and _root_is_offline(folder, files, len(rows)):
             plan.offline_roots.append(folder.path)
             continue
         plan.online_roots.append(folder.path)

@@ -180,3 +180,46 @@ def test_killed_indexer_resumes_without_loss_or_duplicates(tmp_path: Path, make_
     subprocess.run([*cmd[:4], str(fresh), *cmd[5:]], env=env, check=True, capture_output=True, timeout=300)
     with LibraryStore.open(fresh) as store:
         assert store.counts().clips == clips_per_video
+
+
+def test_cancel_mid_run_commits_whole_videos_only_and_a_cancel_before_a_run_is_not_lost(
+    tmp_path: Path, make_video, tiny
+) -> None:
+    root = tmp_path / "many"
+    for i in range(6):
+        make_video(root / f"v{i}.avi", 200 + i, seconds=6.0)
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(root))
+    indexer = Indexer(db, model=tiny)
+    indexer.on_progress = lambda p: indexer.cancel() if p.videos_done >= 1 else None
+    summary = indexer.run()
+    assert summary.cancelled and 1 <= summary.encoded_videos < 6
+    with LibraryStore.open(db) as store:
+        assert store.check() == []
+        counts = store.counts()
+        assert counts.indexed == summary.encoded_videos and counts.pending == 6 - counts.indexed
+
+    indexer.on_progress = None
+    indexer.cancel()  # lands while no run is going: the next run stops at once
+    assert indexer.run().encoded_videos == 0
+    finished = indexer.run()  # and the one after starts afresh
+    assert not finished.cancelled and finished.encoded_videos == 6 - counts.indexed
+
+
+def test_sync_paths_looks_only_at_the_paths_given(tmp_path: Path, library: Path, tiny) -> None:
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(library))
+    _index(db, tiny)
+    write_video(library / "new_one.avi", 21)
+    write_video(library / "half_copied.avi", 22)  # changed too, but not reported yet
+    (library / "beta.avi").rename(library / "trips" / "beta.avi")
+    indexer = Indexer(db, model=tiny)
+    summary = indexer.sync_paths([library / "new_one.avi", library / "beta.avi", library / "trips" / "beta.avi"])
+    assert summary.encoded_videos == 1 and summary.moved == 1 and summary.removed == 0
+    with LibraryStore.open(db) as store:
+        assert store.video_by_path(str(library / "half_copied.avi")) is None
+        assert store.video_by_path(str(library / "trips" / "beta.avi")) is not None
+    assert indexer.sync_paths([library / "trips"]).encoded_videos == 0  # a folder: what is under it
+    assert indexer.sync_paths([library]).encoded_videos == 1  # the root: everything
