@@ -14,7 +14,7 @@ from engine import config
 from engine.errors import IndexingError
 from engine.indexing.pipeline import Control, Pipeline, PipelineStats, VideoJob
 from engine.indexing.progress import IndexProgress, Phase
-from engine.indexing.scan import ScanPlan, plan_scan
+from engine.indexing.scan import DiskFile, ScanPlan, plan_scan
 from engine.store import FolderRow, LibraryStore
 
 log = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ class Indexer:
         for root in plan.offline_roots:
             log.warning("library folder %s is offline; its index is kept", root)
 
-    def _pending(self, store: LibraryStore, plan: ScanPlan) -> list[tuple[int, object, str]]:
+    def _pending(self, store: LibraryStore, plan: ScanPlan) -> list[tuple[int, DiskFile, str]]:
         out = []
         for folder_id, f, digest in plan.to_index:
             video_id = store.add_pending(folder_id, f.path, f.size, f.mtime, digest)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.errors import VideoError
 from engine.model.batch import encode_clip_batch
@@ -39,7 +40,7 @@ class VideoJob:
 class _ClipItem:
     job: VideoJob
     clip: Clip  # frames keep their thumbnails; pixels were moved to `pixels`
-    pixels: object  # preprocessed tensor [m, 3, S, S]
+    pixels: Any  # preprocessed tensor [m, 3, S, S] (torch stays in engine.model)
 
 
 @dataclass

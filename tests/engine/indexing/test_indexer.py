@@ -216,7 +216,8 @@ def test_sync_paths_looks_only_at_the_paths_given(tmp_path: Path, library: Path,
     write_video(library / "half_copied.avi", 22)  # changed too, but not reported yet
     (library / "beta.avi").rename(library / "trips" / "beta.avi")
     indexer = Indexer(db, model=tiny)
-    summary = indexer.sync_paths([library / "new_one.avi", library / "beta.avi", library / "trips" / "beta.avi"])
+    moved_to = library / "trips" / "beta.avi"
+    summary = indexer.sync_paths([library / "new_one.avi", library / "beta.avi", moved_to])
     assert summary.encoded_videos == 1 and summary.moved == 1 and summary.removed == 0
     with LibraryStore.open(db) as store:
         assert store.video_by_path(str(library / "half_copied.avi")) is None
