@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # One prepared run on a lent GPU machine (device tool): indexing throughput with ViT-B/32 in half precision.
-# The machine has no network; .whl/ carries the wheels its image lacks (see docs/benchmarks.md).
+# The machine has no network; .whl/ (ignored by git, named in the device tool's `carry`) brings the wheels its
+# image lacks. Make it here once (Python 3.12 there):
+#   for p in open_clip_torch==3.3.0 apsw==3.54.1.0 sqlite-vec==0.1.9 ftfy==6.3.1 wcwidth==0.9.4 \
+#            platformdirs==4.14.8 watchdog==7.1.0; do
+#     python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+#       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+#       --platform manylinux1_x86_64 -d .whl "$p"; done
 set -uo pipefail
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
   || exit 1
