@@ -209,6 +209,8 @@ def search_cmd(
     elif like is not None:
         q = ClipQuery(like)
     elif query is not None:
+        if not query.strip():  # before loading a model: say what is wrong at once
+            raise click.ClickException("The query is empty: type what you are looking for.")
         q = query
     else:
         raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
