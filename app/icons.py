@@ -47,10 +47,13 @@ class TintedSvgIcon(QIconEngine):
     without rebuilding the widgets that show them.
     """
 
-    def __init__(self, name: str, color: QColor | None = None) -> None:
+    def __init__(
+        self, name: str, color: QColor | None = None, role: QPalette.ColorRole | None = None
+    ) -> None:
         super().__init__()
         self.name = name
         self.color = color
+        self.role = role  # the palette colour for the normal modes (default: button text)
         self._cache: dict[tuple[int, int, str], QPixmap] = {}
 
     def _tint(self, mode: QIcon.Mode) -> QColor:
@@ -61,7 +64,7 @@ class TintedSvgIcon(QIconEngine):
             return pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText)
         if mode == QIcon.Mode.Selected:
             return pal.color(QPalette.ColorRole.HighlightedText)
-        return pal.color(QPalette.ColorRole.ButtonText)
+        return pal.color(self.role if self.role is not None else QPalette.ColorRole.ButtonText)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         color = self._tint(mode).name()
@@ -85,15 +88,19 @@ class TintedSvgIcon(QIconEngine):
         return cached
 
     def clone(self) -> QIconEngine:
-        return TintedSvgIcon(self.name, self.color)
+        return TintedSvgIcon(self.name, self.color, self.role)
 
 
-def icon(name: str, color: QColor | None = None) -> QIcon:
-    """A QIcon of the named SVG, tinted (default: the palette's button text, by mode), drawn at any size."""
+def icon(name: str, color: QColor | None = None, role: QPalette.ColorRole | None = None) -> QIcon:
+    """A QIcon of the named SVG, tinted (default: the palette's button text, by mode), drawn at any size.
+
+    `role` picks another palette colour that still follows theme changes, e.g. HighlightedText for an
+    icon on an accent-coloured button.
+    """
     if not (ICONS_DIR / f"{name}.svg").exists():
         log.warning("missing icon %s", name)
         return QIcon()
-    return QIcon(TintedSvgIcon(name, color))
+    return QIcon(TintedSvgIcon(name, color, role))
 
 
 def _text_color() -> QColor:

@@ -124,6 +124,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.empty_label.setObjectName("muted")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
+        self.empty_label.setContentsMargins(0, 12, 0, 0)  # level with the panel headings
         results_box = QWidget(self)
         rl = QVBoxLayout(results_box)
         rl.setContentsMargins(6, 0, 6, 0)
@@ -135,6 +136,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.results_split.addWidget(self.preview)
         self.results_split.setStretchFactor(0, 3)
         self.results_split.setStretchFactor(1, 2)
+        self.results_split.setCollapsible(0, False)  # dragging the preview wide must not hide every card
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(self.results_split)
@@ -145,6 +147,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.main_split.addWidget(self.library_panel)
         self.main_split.addWidget(self.stack)
         self.main_split.setStretchFactor(1, 1)
+        self.main_split.setCollapsible(1, False)
         self.main_split.setSizes([330, 950])
 
         self.indexing_status = IndexingStatus(self)
@@ -159,6 +162,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         layout.addWidget(self.indexing_status)
         self.setCentralWidget(central)
         self.status_label = QLabel("", self)
+        self.status_label.setContentsMargins(10, 0, 0, 0)  # in line with the 12 px margins above
         self.statusBar().addWidget(self.status_label, 1)
         self.setTabOrder(self.search_bar.field, self.results_view)
         self.setTabOrder(self.results_view, self.preview.timeline)

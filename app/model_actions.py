@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.settings import AppSettings
 from app.views.settings_dialog import CHECKPOINT_FILTER, SettingsDialog
-from engine.errors import ModelError
+from engine.errors import ModelError, WeightsUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,9 @@ class ModelActions:
         self.banner.hide_banner()
 
     def _on_model_error(self, exc: BaseException) -> None:
-        if isinstance(exc, ModelError):
+        if isinstance(exc, WeightsUnavailableError):
+            self.banner.show_failed(str(exc))  # its sentence already offers a local checkpoint
+        elif isinstance(exc, ModelError):
             self.banner.show_failed(f"{exc} Choose a local checkpoint to continue.")
         else:
             self.banner.show_failed(str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from app.formatting import format_eta
@@ -62,6 +62,7 @@ class IndexingStatus(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("indexingStatus")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # paints the style sheet's top rule
         self.bar = QProgressBar(self)
         self.bar.setTextVisible(True)
         self.bar.setFormat("%v / %m")

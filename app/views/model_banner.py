@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.icons import icon
@@ -28,6 +28,8 @@ class ModelBanner(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("banner")
+        # A plain QWidget subclass ignores its style sheet background and border without this.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.icon_label = QLabel(self)
         self.icon_label.setPixmap(icon("warning").pixmap(20, 20))
         self.text = QLabel("", self)

@@ -37,6 +37,44 @@ def multimedia_available() -> bool:
     return True
 
 
+class ElidedLabel(QLabel):
+    """One line that elides in the middle to fit (the full text in the tooltip).
+
+    A wrapped QLabel cannot break a long file name without spaces, and its width then becomes the
+    pane's minimum: the pane pushes the results aside and the window grows.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        """The whole text (what is shown may be elided)."""
+        return self._full
+
+    def shown_text(self) -> str:
+        """The text as drawn, elided to the label's width."""
+        return super().text()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
+        super().setText(shown)
+
+
 class PosterLabel(QLabel):
     """Shows a frame scaled to fit, keeping its aspect, sharp at any device pixel ratio."""
 
@@ -80,12 +118,10 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self.setObjectName("previewPane")
         self.item: ResultItem | None = None
-        self.title = QLabel("Select a result to preview it", self)
+        self.title = ElidedLabel("Select a result to preview it", self)
         self.title.setObjectName("previewTitle")
-        self.title.setWordWrap(True)
-        self.subtitle = QLabel("", self)
+        self.subtitle = ElidedLabel("", self)
         self.subtitle.setObjectName("muted")
-        self.subtitle.setWordWrap(True)
         self.poster = PosterLabel(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.poster)

@@ -19,6 +19,7 @@ WEIGHT_BAR_H = 3
 STRIP_ROW_EXTRA = WEIGHT_BAR_H + 6  # below each row of thumbnails: the weight bar and a gap
 FRAMES_PER_ROW = 12  # one clip's worth of frames (TeachCLIP samples at most 12) per filmstrip row
 MAX_ROWS = 2  # a moment of more clips shrinks its frames instead of growing taller
+MIN_CARD_WIDTH = 320  # narrower lists still size cards for this width (the view keeps at least this)
 ZERO_SHOT_NOTE = "Frame highlights are not available: the model is zero-shot (no trained head)."
 
 
@@ -118,7 +119,7 @@ class ResultDelegate(QStyledItemDelegate):
         view = option.widget
         if view is not None and hasattr(view, "viewport"):
             width = view.viewport().width()  # cards fill the list's width; the strip wraps to fit it
-        width = max(width, 320)
+        width = max(width, MIN_CARD_WIDTH)
         key = (
             id(index.data(ResultRole.RESULT)),
             width,

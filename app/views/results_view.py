@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidget
 
 from app.icons import icon
 from app.models.results_model import ResultsModel
-from app.views.result_delegate import ResultDelegate
+from app.views.result_delegate import MIN_CARD_WIDTH, ResultDelegate
 
 
 class ResultsView(QListView):
@@ -32,6 +32,9 @@ class ResultsView(QListView):
         self.setUniformItemSizes(False)
         self.setResizeMode(QListView.ResizeMode.Adjust)  # cards re-wrap their filmstrips on resize
         self.setSpacing(0)
+        # Cards are laid out for at least MIN_CARD_WIDTH: a narrower list would cut them off.
+        scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        self.setMinimumWidth(MIN_CARD_WIDTH + scrollbar + 2 * self.frameWidth())
         self.setMouseTracking(True)
         self.setAccessibleName("Results")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.icons import icon, render_icon
@@ -46,7 +46,9 @@ class WelcomePage(QWidget):
             step.setWordWrap(True)
             step.setMinimumHeight(step.heightForWidth(steps.width()))  # layouts size it for one line
             steps_layout.addWidget(step)
-        self.add_button = QPushButton(icon("folder-add"), "Add a folder\u2026", self)
+        # The button is accent-coloured: its icon takes the text colour that reads on the accent.
+        add_icon = icon("folder-add", role=QPalette.ColorRole.HighlightedText)
+        self.add_button = QPushButton(add_icon, "Add a folder\u2026", self)
         self.add_button.setObjectName("primaryButton")
         self.add_button.setDefault(True)
         self.add_button.clicked.connect(self.add_folder_requested.emit)

@@ -200,10 +200,32 @@ def test_weights_unavailable_offers_a_local_checkpoint(qtbot, library):
     window.ensure_model("ViT-B-32-quickgelu:openai")
     qtbot.waitUntil(lambda: window.banner.state == BannerState.FAILED, timeout=WAIT_MS)
     assert "cannot be downloaded" in window.banner.text.text()
+    # The engine's sentence already offers a local checkpoint: the banner does not say it twice.
+    assert window.banner.text.text() == str(window.model_error)
     assert window.banner.choose_button.isVisible()
     window.ensure_model("tiny", force=True)
     qtbot.waitUntil(lambda: window.model is not None, timeout=WAIT_MS)
     assert window.banner.state == BannerState.HIDDEN
+
+
+def test_long_names_never_squeeze_the_cards(qtbot, library):
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "green")
+    item = window.results_model.item(0)
+    long_path = "/videos/" + "a_folder_name_without_spaces_" * 6 + "/" + "clip_" * 40 + ".mp4"
+    window.results_model.set_items([replace(item, result=replace(item.result, path=long_path))])
+    window.results_view.select_row(0)
+    assert window.preview.title.text() == Path(long_path).name
+    # Selecting it must not widen the preview (a wrapped label cannot break a name without spaces)...
+    assert window.minimumSizeHint().width() < 1000
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.width() == window.minimumSizeHint().width(), timeout=WAIT_MS)
+    # ...and at the window's smallest the list still has room for whole cards.
+    from app.views.result_delegate import MIN_CARD_WIDTH
+
+    assert window.results_view.viewport().width() >= MIN_CARD_WIDTH
+    assert "\u2026" in window.preview.title.shown_text()
+    assert window.preview.title.toolTip() == Path(long_path).name
 
 
 def test_changing_the_model_asks_before_reindexing(qtbot, library):

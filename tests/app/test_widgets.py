@@ -145,6 +145,31 @@ def test_banner_states(qtbot):
         banner.choose_button.click()
 
 
+def test_banner_and_indexing_strip_paint_their_style(qtbot):
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    from app.style import _mix, stylesheet
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.setStyleSheet(stylesheet(QGuiApplication.palette()))
+    banner = ModelBanner(host)
+    strip = IndexingStatus(host)
+    banner.show_failed("The weights are not on this computer.")
+    strip.show_progress(IndexProgress(Phase.INDEXING, videos_done=1, videos_total=4))
+    banner.setGeometry(0, 0, 600, 60)
+    strip.setGeometry(0, 100, 600, 40)
+    host.resize(600, 140)
+    host.show()
+    pal = QGuiApplication.palette()
+    text, window = pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window)
+    tint = _mix(window, pal.color(QPalette.ColorRole.Highlight), 0.12)
+    assert tint != window
+    # The banner's tinted background (a corner inside its margins) and the strip's top rule.
+    assert banner.grab().toImage().pixelColor(3, 3).name() == tint.name()
+    assert strip.grab().toImage().pixelColor(300, 0).name() == _mix(text, window, 0.78).name()
+
+
 def test_settings_dialog_edits_a_copy(qtbot):
     original = AppSettings(model_spec="tiny")
     dialog = SettingsDialog(original, library_spec="tiny")
@@ -253,6 +278,19 @@ def test_icons_follow_the_palette_and_scale(qapp):
         assert solid and all(c.name() == dis_color.name() for c in solid)
     finally:
         QGuiApplication.setPalette(old)
+
+
+def test_primary_button_icon_reads_on_the_accent(qtbot):
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    from app.views.welcome import WelcomePage
+
+    page = WelcomePage()
+    qtbot.addWidget(page)
+    img = page.add_button.icon().pixmap(QSize(24, 24)).toImage()
+    want = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText).name()
+    inked = [img.pixelColor(x, y) for x in range(24) for y in range(24) if img.pixelColor(x, y).alpha() > 250]
+    assert inked and all(c.name() == want for c in inked)
 
 
 def test_every_icon_renders(qapp):
