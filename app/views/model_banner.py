@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.icons import icon
@@ -31,7 +31,8 @@ class ModelBanner(QWidget):
         # A plain QWidget subclass ignores its style sheet background and border without this.
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.icon_label = QLabel(self)
-        self.icon_label.setPixmap(icon("warning").pixmap(20, 20))
+        self._warning = icon("warning")
+        self._paint_icon()
         self.text = QLabel("", self)
         self.text.setWordWrap(True)
         self.busy = QProgressBar(self)
@@ -52,6 +53,15 @@ class ModelBanner(QWidget):
         layout.addWidget(self.choose_button)
         self.state = BannerState.HIDDEN
         self.hide_banner()
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A QLabel keeps the pixmap it was given: redraw the icon in the new palette's text colour.
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._paint_icon()
+        super().changeEvent(event)
+
+    def _paint_icon(self) -> None:
+        self.icon_label.setPixmap(self._warning.pixmap(20, 20))
 
     def show_loading(self, spec: str, downloaded: int = 0) -> None:
         """The model is loading; `downloaded` bytes of its weights have arrived so far (first use)."""

@@ -170,6 +170,34 @@ def test_banner_and_indexing_strip_paint_their_style(qtbot):
     assert strip.grab().toImage().pixelColor(300, 0).name() == _mix(text, window, 0.78).name()
 
 
+def test_banner_icon_follows_a_palette_change(qtbot):
+    from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+    banner = ModelBanner()
+    qtbot.addWidget(banner)
+    banner.show_failed("The weights are not on this computer.")
+    banner.show()
+
+    def ink() -> set[str]:
+        img = banner.icon_label.pixmap().toImage()
+        return {
+            img.pixelColor(x, y).name()
+            for x in range(img.width())
+            for y in range(img.height())
+            if img.pixelColor(x, y).alpha() > 250
+        }
+
+    old = QGuiApplication.palette()
+    try:
+        for text in ("#000000", "#ffffff"):  # a light theme, then a dark one
+            pal = QPalette(old)
+            pal.setColor(QPalette.ColorRole.ButtonText, QColor(text))
+            QGuiApplication.setPalette(pal)
+            qtbot.waitUntil(lambda text=text: ink() == {text}, timeout=2000)
+    finally:
+        QGuiApplication.setPalette(old)
+
+
 def test_settings_dialog_edits_a_copy(qtbot):
     original = AppSettings(model_spec="tiny")
     dialog = SettingsDialog(original, library_spec="tiny")
