@@ -136,6 +136,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.results_split.addWidget(self.preview)
         self.results_split.setStretchFactor(0, 3)
         self.results_split.setStretchFactor(1, 2)
+        self.results_split.setSizes([570, 380])  # 3:2 of the room beside the library panel
         self.results_split.setCollapsible(0, False)  # dragging the preview wide must not hide every card
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)

@@ -122,6 +122,8 @@ class PreviewPane(QWidget):
         self.title.setObjectName("previewTitle")
         self.subtitle = ElidedLabel("", self)
         self.subtitle.setObjectName("muted")
+        self.folder = ElidedLabel("", self)  # its own line, so a long path elides without hiding the range
+        self.folder.setObjectName("muted")
         self.poster = PosterLabel(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.poster)
@@ -150,6 +152,7 @@ class PreviewPane(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.folder)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.timeline)
         layout.addLayout(buttons)
@@ -191,6 +194,7 @@ class PreviewPane(QWidget):
         if item is None:
             self.title.setText("Select a result to preview it")
             self.subtitle.setText("")
+            self.folder.setText("")
             self.poster.set_image(QImage())
             self.timeline.set_clip(0.0, 0.0, 0.0)
             self.play_button.setEnabled(False)
@@ -199,9 +203,8 @@ class PreviewPane(QWidget):
             return
         r = item.result
         self.title.setText(PurePath(r.path).name)
-        self.subtitle.setText(
-            f"{format_range(r.start, r.end)} of {format_time(r.duration)} \u00b7 {PurePath(r.path).parent}"
-        )
+        self.subtitle.setText(f"{format_range(r.start, r.end)} of {format_time(r.duration)}")
+        self.folder.setText(str(PurePath(r.path).parent))
         top = r.top_frame
         poster = QImage()
         if top is not None and r.frames:

@@ -264,7 +264,8 @@ def test_preview_shows_the_top_frame_and_range(qtbot, result_factory):
     r = result_factory([0.1, 0.9, 0.2], start=83.0, end=95.0)
     pane.show_item(ResultItem(r, decode_thumbs([f.thumb for f in r.frames])))
     assert pane.title.text() == "beach.mp4"
-    assert pane.subtitle.text().startswith("01:23\u201301:35 of 05:00")
+    assert pane.subtitle.text() == "01:23\u201301:35 of 05:00"
+    assert pane.folder.text() == "/videos/trip"  # on its own line, elided when long
     assert (pane.timeline.clip_start, pane.timeline.clip_end, pane.timeline.duration) == (83.0, 95.0, 300.0)
     assert pane.open_button.isEnabled() and not pane.has_player
     assert not pane.poster._image.isNull()
