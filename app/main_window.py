@@ -37,6 +37,7 @@ from app.settings import AppSettings
 from app.style import stylesheet
 from app.system_player import open_containing_folder, open_in_system_player
 from app.tasks import Pool, TaskRunner
+from app.views.elided_label import ElidedLabel
 from app.views.indexing_status import IndexingStatus
 from app.views.library_panel import LibraryPanel
 from app.views.model_banner import BannerState, ModelBanner
@@ -162,7 +163,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         layout.addWidget(self.main_split, 1)
         layout.addWidget(self.indexing_status)
         self.setCentralWidget(central)
-        self.status_label = QLabel("", self)
+        self.status_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # long errors: tooltip
         self.status_label.setContentsMargins(10, 0, 0, 0)  # in line with the 12 px margins above
         self.statusBar().addWidget(self.status_label, 1)
         self.setTabOrder(self.search_bar.field, self.results_view)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 
 from app.formatting import format_eta
 from app.icons import icon
+from app.views.elided_label import ElidedLabel
 
 if TYPE_CHECKING:
     from engine.indexing.progress import IndexProgress
@@ -69,7 +70,7 @@ class IndexingStatus(QWidget):
         self.bar.setFixedWidth(160)
         self.bar.setAccessibleName("Indexing progress")
         self.label = QLabel("", self)
-        self.file_label = QLabel("", self)
+        self.file_label = ElidedLabel("", self)  # a long file name must not widen the window
         self.file_label.setObjectName("muted")
         self.pause_button = QToolButton(self)
         self.pause_button.setAccessibleName("Pause indexing")

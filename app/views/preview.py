@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.formatting import format_range, format_time
 from app.icons import icon
 from app.models.results_model import ResultItem
+from app.views.elided_label import ElidedLabel
 from app.views.timeline import ClipTimeline
 
 log = logging.getLogger(__name__)
@@ -35,44 +36,6 @@ def multimedia_available() -> bool:
         log.warning("video playback unavailable: %s", exc)
         return False
     return True
-
-
-class ElidedLabel(QLabel):
-    """One line that elides in the middle to fit (the full text in the tooltip).
-
-    A wrapped QLabel cannot break a long file name without spaces, and its width then becomes the
-    pane's minimum: the pane pushes the results aside and the window grows.
-    """
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setText(text)
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def text(self) -> str:
-        """The whole text (what is shown may be elided)."""
-        return self._full
-
-    def shown_text(self) -> str:
-        """The text as drawn, elided to the label's width."""
-        return super().text()
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(0, super().minimumSizeHint().height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, max(self.width(), 0))
-        super().setText(shown)
 
 
 class PosterLabel(QLabel):

@@ -15,6 +15,7 @@ from app.models.library_model import Column
 from app.models.results_model import ResultRole, top_clip_id
 from app.settings import AppSettings
 from app.views.model_banner import BannerState
+from engine.indexing.progress import IndexProgress, Phase
 from tests.app.videos import RED_AGAIN, SCENES, write_broken, write_image, write_scenes
 
 WAIT_MS = 60_000  # generous: the suite shares two cores with other work
@@ -226,6 +227,11 @@ def test_long_names_never_squeeze_the_cards(qtbot, library):
     assert window.results_view.viewport().width() >= MIN_CARD_WIDTH
     assert "\u2026" in window.preview.title.shown_text()
     assert window.preview.title.toolTip() == Path(long_path).name
+    # Nor do a long sentence in the status line or a long file name in the indexing strip.
+    smallest = window.minimumSizeHint().width()
+    window.status(f"Could not read {long_path}.")
+    window.indexing_status.show_progress(IndexProgress(Phase.INDEXING, 1, 2, current_file=long_path))
+    assert window.minimumSizeHint().width() == smallest
 
 
 def test_changing_the_model_asks_before_reindexing(qtbot, library):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtWidgets import QWidget
@@ -103,6 +104,12 @@ def test_indexing_status_text_bar_and_pause(qtbot):
     assert strip.bar.value() == 3 and strip.bar.maximum() == 10
     assert strip.label.text() == "Indexing 3 of 10 videos \u00b7 42 frames/s \u00b7 about 2 min left"
     assert strip.file_label.text() == "holiday.mp4"
+    # A long file name is elided, not a minimum width that grows the window.
+    narrow = strip.minimumSizeHint().width()
+    long_name = "camera_file_name_without_any_spaces_" * 8 + ".mp4"
+    strip.show_progress(replace(p, current_file=f"/v/{long_name}"))
+    assert strip.file_label.text() == long_name and strip.file_label.toolTip() == f"/v/{long_name}"
+    assert strip.minimumSizeHint().width() == narrow
     strip.set_busy(True)
     with qtbot.waitSignal(strip.pause_requested, timeout=1000):
         strip.pause_button.click()
