@@ -89,6 +89,7 @@ def test_welcome_state_without_a_library(qtbot):
 def test_search_flow_end_to_end(qtbot, library):
     window = _window(qtbot, library)
     assert window.stack.currentIndex() == Page.RESULTS
+    qtbot.waitUntil(lambda: window.search_bar.field.hasFocus(), timeout=5000)  # type at once
     _search_and_wait(qtbot, window, "a red scene with a white ball")
     expected = _engine_search(library, window, "a red scene with a white ball")
     assert len(expected) > 0 and window.results_model.rowCount() == len(expected)
@@ -102,6 +103,7 @@ def test_search_flow_end_to_end(qtbot, library):
     # The first card is selected and previewed, keyboard focus stays in the search field.
     assert window.results_view.currentIndex().row() == 0
     assert window.preview.title.text() == Path(expected[0].path).name
+    assert window.search_bar.field.hasFocus()
     assert window.status_label.text().startswith(f"{len(expected)} moment")
 
 
