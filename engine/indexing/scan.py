@@ -71,12 +71,19 @@ def _inside(path: str, root: str) -> bool:
         return False
 
 
-def walk_videos(root: Path, excludes: Sequence[str] = (), *, start: str | None = None) -> Iterator[DiskFile]:
+def walk_videos(
+    root: Path,
+    excludes: Sequence[str] = (),
+    *,
+    start: str | None = None,
+    unlisted: list[str] | None = None,
+) -> Iterator[DiskFile]:
     """Yield the video files under root (or under `start`, a folder inside root), recursively.
 
     Hidden and system folders and the exclude globs (matched against the path relative to the root
     and against the bare name) are skipped. Symlinked folders are never entered, so a walk cannot loop
-    or leave the root; a symlinked file counts only when its target lies inside the root.
+    or leave the root; a symlinked file counts only when its target lies inside the root. Folders that
+    exist but cannot be listed (no permission, I/O error) are appended to `unlisted` when given.
     """
     root_real = os.path.realpath(root)
     stack = [start or str(root)]
@@ -86,6 +93,8 @@ def walk_videos(root: Path, excludes: Sequence[str] = (), *, start: str | None =
             entries = list(os.scandir(folder))
         except OSError as exc:
             log.warning("cannot list %s: %s", folder, exc)
+            if unlisted is not None and not isinstance(exc, FileNotFoundError | NotADirectoryError):
+                unlisted.append(folder)
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
@@ -118,7 +127,9 @@ def _video_file(path: str, name: str, root_real: str) -> DiskFile | None:
     return DiskFile(path=os.path.abspath(path), size=st.st_size, mtime=st.st_mtime)
 
 
-def walk_scope(root: Path, excludes: Sequence[str], paths: Sequence[str]) -> Iterator[DiskFile]:
+def walk_scope(
+    root: Path, excludes: Sequence[str], paths: Sequence[str], *, unlisted: list[str] | None = None
+) -> Iterator[DiskFile]:
     """The video files at or under `paths` (files or folders inside root), by walk_videos' rules."""
     root_s, root_real = str(root), os.path.realpath(root)
     for path in paths:
@@ -130,7 +141,7 @@ def walk_scope(root: Path, excludes: Sequence[str], paths: Sequence[str]) -> Ite
             continue
         if os.path.isdir(path) and not os.path.islink(path):
             if not parts or not _skip_dir(parts[-1]):
-                yield from walk_videos(root, excludes, start=path)
+                yield from walk_videos(root, excludes, start=path, unlisted=unlisted)
         else:
             found = _video_file(path, os.path.basename(path), root_real)
             if found is not None:
@@ -181,13 +192,18 @@ def plan_scan(
     plan = ScanPlan()
     new_files: list[tuple[int, DiskFile]] = []
     vanished: dict[int, VideoRow] = {}
+    library_roots = [f.path for f in store.list_folders()]
     for folder in folders:
+        # What lies in a library folder nested inside this one belongs to that folder alone; and what
+        # lies in a subfolder that could not be listed (permissions, I/O error) is kept as it is.
+        nested = [p for p in library_roots if p != folder.path and _inside(p, folder.path)]
+        unlisted: list[str] = []
         rows = {row.path: row for row in store.videos(folder_id=folder.id)}
         if scope is None:
-            files = list(walk_videos(Path(folder.path), folder.excludes))
+            files = list(walk_videos(Path(folder.path), folder.excludes, unlisted=unlisted))
         else:
             inside = [p for p in scope if p == folder.path or _inside(p, folder.path)]
-            files = list(walk_scope(Path(folder.path), folder.excludes, inside))
+            files = list(walk_scope(Path(folder.path), folder.excludes, inside, unlisted=unlisted))
             known = len(rows)
             rows = {path: row for path, row in rows.items() if any(_covers(p, path) for p in inside)}
             if not os.path.isdir(folder.path) or (known and not _any_entry(folder.path)):
@@ -197,6 +213,9 @@ def plan_scan(
             plan.offline_roots.append(folder.path)
             continue
         plan.online_roots.append(folder.path)
+        files = [f for f in files if not any(_covers(n, f.path) for n in nested)]
+        for path in [p for p in rows if any(_covers(u, p) for u in nested + unlisted)]:
+            del rows[path]
         seen: set[str] = set()
         for f in files:
             seen.add(f.path)

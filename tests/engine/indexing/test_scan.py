@@ -113,3 +113,44 @@ def test_move_between_roots_is_found_even_when_only_the_new_root_is_scanned(tmp_
         plan = plan_scan(store, [f2], "fp")  # the old root is not part of this scan
         assert [(m.video_id, m.new.path) for m in plan.moves] == [(vid, str(two / "a.mp4"))]
         assert plan.to_index == []
+
+
+def test_a_subfolder_that_cannot_be_listed_keeps_its_videos(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "lib"
+    a = _touch(root / "a.mp4", b"A" * 5000)
+    b = _touch(root / "locked" / "b.mp4", b"B" * 5000)
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folder = store.add_folder(str(root))
+        for f in (a, b):
+            digest = content_hash(f)
+            vid = store.add_pending(folder.id, str(f), 5000, f.stat().st_mtime, digest)
+            _save(store, vid, 5000, f.stat().st_mtime, digest)
+        real_scandir = os.scandir
+
+        def scandir(path):  # permissions taken away, or an I/O error on a network share
+            if os.fspath(path) == str(root / "locked"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_scandir(path)
+
+        monkeypatch.setattr(os, "scandir", scandir)
+        plan = plan_scan(store, [folder], "fp")
+        assert plan.gone == [] and plan.to_index == [] and plan.skipped == 1
+        plan = plan_scan(store, [folder], "fp", scope=[str(root / "locked")])
+        assert plan.gone == []
+
+
+def test_nested_library_folders_do_not_reencode_each_others_videos(tmp_path: Path) -> None:
+    outer = tmp_path / "lib"
+    inner = outer / "trips"
+    files = [_touch(outer / "a.mp4", b"A" * 5000), _touch(inner / "b.mp4", b"B" * 5000)]
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folders = [store.add_folder(str(outer)), store.add_folder(str(inner))]
+        plan = plan_scan(store, folders, "fp")
+        owner = {f.path: folder_id for folder_id, f, _ in plan.to_index}
+        assert owner == {str(files[0]): folders[0].id, str(files[1]): folders[1].id}
+        for folder_id, f, digest in plan.to_index:
+            vid = store.add_pending(folder_id, f.path, f.size, f.mtime, digest)
+            _save(store, vid, f.size, f.mtime, digest)
+        for scanned in (folders, folders[:1], folders[1:]):
+            plan = plan_scan(store, scanned, "fp")
+            assert plan.to_index == [] and plan.gone == [] and plan.moves == []
