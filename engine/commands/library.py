@@ -130,6 +130,7 @@ def _run_index(
                 "removed": summary.removed,
                 "failed": [{"path": p, "reason": r} for p, r in summary.failures],
                 "skipped": summary.skipped,
+                "vanished": summary.vanished,
                 "offline": summary.offline_roots,
                 "cancelled": summary.cancelled,
             }
@@ -141,6 +142,8 @@ def _run_index(
     )
     for path, reason in summary.failures:
         click.echo(f"  failed: {path}: {reason}", err=True)
+    if summary.vanished:
+        click.echo(f"  gone during the run: {summary.vanished} files (the next run looks again)", err=True)
     for root in summary.offline_roots:
         click.echo(f"  offline: {root} (its index is kept until it comes back)", err=True)
 

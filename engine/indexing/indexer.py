@@ -31,6 +31,7 @@ class IndexSummary:
     removed: int = 0
     failed: int = 0
     skipped: int = 0
+    vanished: int = 0  # gone from disk during the run; the next scan sees where they went
     offline_roots: list[str] = field(default_factory=list)
     encoded_videos: int = 0
     cancelled: bool = False
@@ -196,6 +197,7 @@ class Indexer:
         summary.failed = stats.videos_failed
         summary.cancelled = self._control.cancelled
         summary.failures = list(pipeline.failures)
+        summary.vanished = len(pipeline.vanished)
         phase = Phase.CANCELLED if summary.cancelled else Phase.DONE
         self._emit(self._progress(stats, len(jobs), started, phase=phase))
         return summary

@@ -9,6 +9,7 @@ the slower of the two stages sets the pace and memory stays bounded: the queue h
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -141,6 +142,7 @@ class Pipeline:
         self.stats = PipelineStats()
         self.encoded_videos = 0
         self.failures: list[tuple[str, str]] = []  # (path, reason)
+        self.vanished: list[str] = []  # paths gone from disk before they could be read
         self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_clips)
 
     # --- decode side -------------------------------------------------------------------------
@@ -285,7 +287,10 @@ class Pipeline:
     def _finish(self, item: object, in_flight: dict[int, _InFlight]) -> None:
         if isinstance(item, _VideoFailed):
             in_flight.pop(item.job.video_id, None)
-            self._fail(item.job, item.reason)
+            if os.path.exists(item.job.path):
+                self._fail(item.job, item.reason)
+            else:
+                self._vanish(item.job)
             return
         assert isinstance(item, _VideoEnd)
         state = in_flight.setdefault(item.job.video_id, _InFlight(job=item.job))
@@ -325,6 +330,17 @@ class Pipeline:
         self.stats.videos_done += 1
         self.stats.last_message = f"failed: {job.path}: {reason}"
         log.warning("failed: %s: %s", job.path, reason)
+        self._notify()
+
+    def _vanish(self, job: VideoJob) -> None:
+        """The file went away during the run (deleted, moved, its drive unmounted): not a failure.
+
+        Its row stays pending, so the next scan decides: gone, moved, or offline and kept until back.
+        """
+        self.vanished.append(job.path)
+        self.stats.videos_done += 1
+        self.stats.last_message = f"gone before it could be read: {job.path}"
+        log.info("gone before it could be read: %s", job.path)
         self._notify()
 
     def _notify(self) -> None:

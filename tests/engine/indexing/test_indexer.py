@@ -224,3 +224,30 @@ def test_sync_paths_looks_only_at_the_paths_given(tmp_path: Path, library: Path,
         assert store.video_by_path(str(library / "trips" / "beta.avi")) is not None
     assert indexer.sync_paths([library / "trips"]).encoded_videos == 0  # a folder: what is under it
     assert indexer.sync_paths([library]).encoded_videos == 1  # the root: everything
+
+
+def test_a_folder_that_goes_away_during_a_run_fails_nothing_and_is_indexed_when_back(
+    tmp_path: Path, library: Path, tiny
+) -> None:
+    db = tmp_path / "lib.db"
+    away = tmp_path / "unmounted"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(library))
+    indexer = Indexer(db, model=tiny)
+
+    def unmount(p: IndexProgress) -> None:  # after the scan, before any video is read
+        if p.phase == "indexing" and library.exists():
+            library.rename(away)
+
+    indexer.on_progress = unmount
+    summary = indexer.run()
+    assert summary.failed == 0 and summary.failures == [] and summary.vanished == 4
+    with LibraryStore.open(db) as store:
+        assert store.failures() == [] and store.counts().pending == 4
+    indexer.on_progress = None
+    assert indexer.run().offline_roots == [str(library)]  # still away: kept, not failed or removed
+    away.rename(library)
+    back = indexer.run()
+    assert back.encoded_videos == 4 and back.failed == 0
+    with LibraryStore.open(db) as store:
+        assert store.counts().indexed == 4 and store.check() == []
