@@ -183,6 +183,12 @@ def classify_unopenable(path: str | os.PathLike[str]) -> VideoError:
             if kind == "mp4":
                 return _classify_mp4(f, file_size, name, p)
             if kind == "avi":
+                riff_end = 8 + struct.unpack("<I", head[4:8])[0]
+                if riff_end > file_size:  # cut off, whatever its codec: saying "unsupported" would mislead
+                    return CorruptVideoError(
+                        f"{name}: file is truncated or corrupt (it ends at byte {file_size} of {riff_end}).",
+                        path=p,
+                    )
                 f.seek(0)
                 codec = _avi_video_codec(f.read(min(file_size, 1024 * 1024)))
                 if codec is None:

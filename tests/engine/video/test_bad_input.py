@@ -153,3 +153,12 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     folder = tmp_path / "folder.mp4"
     folder.mkdir()
     _expect(folder, errors.NotAVideoError, "not a regular file")
+
+
+def test_avi_cut_off_inside_its_header_is_truncated_not_an_unsupported_codec(
+    video_dir: Path, tmp_path: Path
+) -> None:
+    data = makers.colour_seconds(video_dir / "whole.avi", seconds=6, fps=10, fourcc="MJPG").read_bytes()
+    path = tmp_path / "cut.avi"
+    path.write_bytes(data[:3000])  # the stream headers survive, the frames and the index do not
+    _expect(path, errors.CorruptVideoError, "truncated or corrupt")
