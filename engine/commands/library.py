@@ -204,6 +204,7 @@ def search_cmd(
     ctx: click.Context, query: str | None, k: int, image: Path | None, like: int | None, as_json: bool
 ) -> None:
     """Search the library: QUERY in plain language, or --image FILE, or --like CLIP_ID."""
+    from engine.results import SearchResult
     from engine.search import ClipQuery, ImageQuery, Searcher
 
     q: object
@@ -218,10 +219,15 @@ def search_cmd(
     else:
         raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
     with _open(ctx) as store:
-        model = _library_model(ctx, store)
-        searcher = Searcher(store, model)
-        results = searcher.search(q, k=k)
-        notes = list(getattr(searcher, "warnings", []) or [])
+        if store.model_fingerprint() is None and not isinstance(q, ClipQuery):
+            # Nothing indexed yet: no model to load (on first use that would download its weights).
+            results: list[SearchResult] = []
+            notes = ["The library has no indexed videos yet: run `glimpse index PATH` first."]
+        else:
+            model = _library_model(ctx, store)
+            searcher = Searcher(store, model)
+            results = searcher.search(q, k=k)
+            notes = list(getattr(searcher, "warnings", []) or [])
     if as_json:
         _echo_json([r.to_json() for r in results])
         return

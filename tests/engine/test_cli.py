@@ -105,3 +105,16 @@ def test_check_reports_problems_with_exit_3(indexed, capsys) -> None:
     conn.close()
     code, _, err = run(capsys, "--db", str(db), "check")
     assert code == EXIT_CHECK_FAILED and "problem" in err
+
+
+def test_search_of_an_empty_library_says_so_without_loading_a_model(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import engine.model
+
+    def no_model(*_a, **_k):
+        raise AssertionError("no model is needed to search an empty library")
+
+    monkeypatch.setattr(engine.model, "load_model", no_model)
+    code, out, err = run(capsys, "--db", str(tmp_path / "lib.db"), "search", "a dog on the beach")
+    assert code == 0 and "No matching moments." in out and "no indexed videos" in err
