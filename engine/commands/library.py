@@ -306,8 +306,13 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Check the library's integrity; exit 0 when sound, 3 when problems were found."""
-    with _open(ctx) as store:
-        problems = store.check()
+    from engine.errors import DatabaseCorruptError
+
+    try:
+        with _open(ctx) as store:
+            problems = store.check()
+    except DatabaseCorruptError as exc:  # the worst finding of all, not a failure to check
+        problems = [str(exc)]
     if problems:
         for p in problems:
             click.echo(f"problem: {p}", err=True)

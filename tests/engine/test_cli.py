@@ -118,3 +118,11 @@ def test_search_of_an_empty_library_says_so_without_loading_a_model(
     monkeypatch.setattr(engine.model, "load_model", no_model)
     code, out, err = run(capsys, "--db", str(tmp_path / "lib.db"), "search", "a dog on the beach")
     assert code == 0 and "No matching moments." in out and "no indexed videos" in err
+
+
+def test_check_of_a_damaged_database_reports_a_problem_with_exit_3(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "garbage.db"
+    bad.write_bytes(os.urandom(8192))
+    code, _, err = run(capsys, "--db", str(bad), "check")
+    assert code == EXIT_CHECK_FAILED and err.startswith("problem: ") and "damaged" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
