@@ -117,6 +117,11 @@ def _video_file(path: str, name: str, root_real: str) -> DiskFile | None:
     if os.path.splitext(name)[1].lower() not in VIDEO_EXTENSIONS or name.startswith("."):
         return None
     try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in a name (an old archive): the store keeps text paths
+        log.warning("skipping %r: its name is not valid UTF-8; rename it to index it", path)
+        return None
+    try:
         if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):
             return None
         st = os.stat(path)

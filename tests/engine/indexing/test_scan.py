@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from engine.indexing.scan import plan_scan, walk_videos
 from engine.store import ClipRecord, FrameRecord, LibraryStore, content_hash
@@ -154,3 +155,19 @@ def test_nested_library_folders_do_not_reencode_each_others_videos(tmp_path: Pat
         for scanned in (folders, folders[:1], folders[1:]):
             plan = plan_scan(store, scanned, "fp")
             assert plan.to_index == [] and plan.gone == [] and plan.moves == []
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_does_not_stop_the_scan(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    good = _touch(root / "good.mp4", b"G" * 5000)
+    try:
+        _touch(root / os.fsdecode(b"latin1-caf\xe9.mp4"), b"L" * 5000)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    assert [f.path for f in walk_videos(root)] == [str(good)]
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folder = store.add_folder(str(root))
+        plan = plan_scan(store, [folder], "fp")
+        for folder_id, f, digest in plan.to_index:  # storable, every one
+            store.add_pending(folder_id, f.path, f.size, f.mtime, digest)
+        assert [f.path for _, f, _ in plan.to_index] == [str(good)]
