@@ -187,6 +187,12 @@ class LibraryStore(LibraryQueries):
     def add_folder(self, path: str | os.PathLike[str], excludes: Sequence[str] = ()) -> FolderRow:
         """Add a library root (idempotent: an existing root is returned unchanged)."""
         p = _folder_path(path)
+        try:
+            p.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise StoreError(
+                f"{p!r} cannot be a library folder: its name is not valid UTF-8; rename it first."
+            ) from err
         with self._write() as c:
             c.execute(
                 "INSERT INTO folders(path, excludes) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",

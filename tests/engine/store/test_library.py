@@ -236,3 +236,11 @@ def test_content_hash_sees_size_and_sampled_regions(tmp_path: Path) -> None:
     assert content_hash(small) != content_hash(a)
     with pytest.raises(OSError):
         content_hash(tmp_path / "missing.bin")
+
+
+def test_a_folder_whose_name_is_not_utf8_is_refused(store: LibraryStore, tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(StoreError, match="not valid UTF-8"):
+        store.add_folder(tmp_path / os.fsdecode(b"caf\xe9"))
+    assert store.list_folders() == []
