@@ -99,9 +99,18 @@ class Indexer:
         self._model = load_model(spec, device=self.device)
         return self._model
 
+    def _spec_of(self, model) -> str | None:
+        return self.model_spec or getattr(model, "spec", None)
+
     def _adopt_model(self, store: LibraryStore, model) -> None:
-        """Record the model's spec with the library (the store drops old vectors on a new fingerprint)."""
-        spec = self.model_spec or getattr(model, "spec", None)
+        """Record the model's spec with the library, unless its vectors are still another model's.
+
+        A switch to another model is recorded by the first video saved with it (in that transaction):
+        a run stopped before then must leave the spec naming the model of the stored vectors.
+        """
+        spec = self._spec_of(model)
+        if store.model_fingerprint() not in (None, model.fingerprint):
+            return
         if spec and store.get_meta(META_MODEL_SPEC) != spec:
             store.set_meta(META_MODEL_SPEC, spec)
 
@@ -188,6 +197,7 @@ class Indexer:
             max_frames=self.max_frames,
             decode_workers=self.decode_workers,
             control=self._control,
+            model_spec=self._spec_of(model),
             on_video=lambda stats: self._emit(self._progress(stats, len(jobs), started)),
         )
         self._emit(self._progress(pipeline.stats, len(jobs), started))

@@ -129,9 +129,11 @@ class Pipeline:
         control: Control | None = None,
         on_video: Callable[[PipelineStats], None] | None = None,
         timeout_s: float | None = None,
+        model_spec: str | None = None,
     ) -> None:
         self.store = store
         self.model = model
+        self.model_spec = model_spec
         self.fps = fps
         self.max_frames = max_frames
         self.decode_workers = max(1, decode_workers)
@@ -311,6 +313,7 @@ class Pipeline:
             size=job.size,
             mtime=job.mtime,
             content_hash=job.content_hash,
+            model_spec=self.model_spec,
         )
         self.encoded_videos += 1
         self.stats.videos_done += 1

@@ -280,6 +280,7 @@ class LibraryStore(LibraryQueries):
         size: int,
         mtime: float,
         content_hash: str,
+        model_spec: str | None = None,
     ) -> None:
         """Replace a video's clips, frames and vectors and mark it indexed, in ONE transaction.
 
@@ -290,6 +291,8 @@ class LibraryStore(LibraryQueries):
                 to the new model (every other video goes back to pending, old vectors are dropped).
             clips: at least one clip; vectors of the model's dimension (normalized here if needed).
             size, mtime, content_hash: the file as it was read.
+            model_spec: the model's spec, recorded as the library's ("model_spec") in the same
+                transaction, so the spec never names another model than the stored vectors'.
 
         Raises:
             StoreError: unknown video, no clips, or a bad vector; nothing is written then.
@@ -300,6 +303,8 @@ class LibraryStore(LibraryQueries):
             if not rows(c, "SELECT 1 FROM videos WHERE id = ?", (video_id,)):
                 raise StoreError(f"Video {video_id} is not in the library.")
             self._ensure_model(c, fingerprint, dim)
+            if model_spec and vec_table.get_meta(c, "model_spec") != model_spec:
+                vec_table.set_meta(c, "model_spec", model_spec)
             vec_table.delete_for_videos(c, [video_id])
             c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
             vec_rows: list[tuple[int, bytes]] = []

@@ -251,3 +251,32 @@ def test_a_folder_that_goes_away_during_a_run_fails_nothing_and_is_indexed_when_
     assert back.encoded_videos == 4 and back.failed == 0
     with LibraryStore.open(db) as store:
         assert store.counts().indexed == 4 and store.check() == []
+
+
+def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_searchable(
+    tmp_path: Path, library: Path, tiny
+) -> None:
+    import torch
+
+    from engine.model import load_model
+    from engine.search import search
+
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(library))
+    _index(db, tiny)
+    other = load_model("tiny", device="cpu")
+    with torch.no_grad():
+        next(other.head.parameters()).add_(0.5)
+    other.save(tmp_path / "other_model")
+    spec = str(tmp_path / "other_model")
+    indexer = Indexer(db, model=load_model(spec, device="cpu"), model_spec=spec)
+    indexer.on_progress = lambda p: indexer.cancel() if p.phase == "indexing" else None
+    assert indexer.run().encoded_videos == 0  # stopped after the scan, before any video
+    with LibraryStore.open(db) as store:
+        assert store.get_meta("model_spec") == "tiny"  # still the model of the stored vectors
+    assert search(ImageQuery(_image_of(1, tmp_path / "q.png")), db=db)  # not a "reindex needed" error
+    indexer.on_progress = None
+    assert indexer.run().encoded_videos == 4
+    with LibraryStore.open(db) as store:
+        assert store.get_meta("model_spec") == spec
