@@ -83,7 +83,8 @@ def walk_videos(
     Hidden and system folders and the exclude globs (matched against the path relative to the root
     and against the bare name) are skipped. Symlinked folders are never entered, so a walk cannot loop
     or leave the root; a symlinked file counts only when its target lies inside the root. Folders that
-    exist but cannot be listed (no permission, I/O error) are appended to `unlisted` when given.
+    exist but cannot be listed, and entries that cannot be looked at (no permission, I/O error), are
+    appended to `unlisted` when given: what the store knows of them must be kept, not dropped.
     """
     root_real = os.path.realpath(root)
     stack = [start or str(root)]
@@ -93,8 +94,7 @@ def walk_videos(
             entries = list(os.scandir(folder))
         except OSError as exc:
             log.warning("cannot list %s: %s", folder, exc)
-            if unlisted is not None and not isinstance(exc, FileNotFoundError | NotADirectoryError):
-                unlisted.append(folder)
+            _note_unreadable(folder, exc, unlisted)
             continue
         for entry in sorted(entries, key=lambda e: e.name):
             rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
@@ -105,14 +105,21 @@ def walk_videos(
                     if not _skip_dir(entry.name):
                         stack.append(entry.path)
                     continue
-            except OSError:
+            except OSError as exc:
+                _note_unreadable(entry.path, exc, unlisted)
                 continue
-            found = _video_file(entry.path, entry.name, root_real)
+            found = _video_file(entry.path, entry.name, root_real, unlisted)
             if found is not None:
                 yield found
 
 
-def _video_file(path: str, name: str, root_real: str) -> DiskFile | None:
+def _note_unreadable(path: str, exc: OSError, unlisted: list[str] | None) -> None:
+    """Remember a path that exists but cannot be read; one that is gone is just gone."""
+    if unlisted is not None and not isinstance(exc, FileNotFoundError | NotADirectoryError):
+        unlisted.append(path)
+
+
+def _video_file(path: str, name: str, root_real: str, unlisted: list[str] | None = None) -> DiskFile | None:
     """The file at `path` if it is a (non-hidden) video file whose real location lies inside the root."""
     if os.path.splitext(name)[1].lower() not in VIDEO_EXTENSIONS or name.startswith("."):
         return None
@@ -125,8 +132,9 @@ def _video_file(path: str, name: str, root_real: str) -> DiskFile | None:
         if os.path.islink(path) and not _inside(os.path.realpath(path), root_real):
             return None
         st = os.stat(path)
-    except OSError:
-        return None  # vanished or unreadable while we looked: the next scan sees it again
+    except OSError as exc:  # vanished or unreadable while we looked: the next scan sees it again
+        _note_unreadable(path, exc, unlisted)
+        return None
     if not stat.S_ISREG(st.st_mode):
         return None
     return DiskFile(path=os.path.abspath(path), size=st.st_size, mtime=st.st_mtime)
@@ -148,7 +156,7 @@ def walk_scope(
             if not parts or not _skip_dir(parts[-1]):
                 yield from walk_videos(root, excludes, start=path, unlisted=unlisted)
         else:
-            found = _video_file(path, os.path.basename(path), root_real)
+            found = _video_file(path, os.path.basename(path), root_real, unlisted)
             if found is not None:
                 yield found
 

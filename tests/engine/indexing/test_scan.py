@@ -171,3 +171,22 @@ def test_a_name_that_is_not_utf8_is_skipped_and_does_not_stop_the_scan(tmp_path:
         for folder_id, f, digest in plan.to_index:  # storable, every one
             store.add_pending(folder_id, f.path, f.size, f.mtime, digest)
         assert [f.path for _, f, _ in plan.to_index] == [str(good)]
+
+
+def test_a_video_that_cannot_be_looked_at_keeps_its_index(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "lib"
+    a = _touch(root / "a.mp4", b"A" * 5000)
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        folder = store.add_folder(str(root))
+        vid = store.add_pending(folder.id, str(a), 5000, a.stat().st_mtime, content_hash(a))
+        _save(store, vid, 5000, a.stat().st_mtime, content_hash(a))
+        real_stat = os.stat
+
+        def stat(path, *args, **kwargs):  # a stale network handle or a permission taken away
+            if os.fspath(path) == str(a):
+                raise OSError(5, "Input/output error", os.fspath(path))
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", stat)
+        assert plan_scan(store, [folder], "fp").gone == []
+        assert plan_scan(store, [folder], "fp", scope=[str(a)]).gone == []
