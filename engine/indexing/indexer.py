@@ -131,8 +131,11 @@ class Indexer:
         """
         with self._lock, LibraryStore.open(self.store_path) as store:
             scope = sorted({os.path.abspath(p) for p in paths})
+            # The folders holding a path, and library folders nested inside a path (they own their files).
             folders = [
-                f for f in store.list_folders() if any(p == f.path or _is_under(p, f.path) for p in scope)
+                f
+                for f in store.list_folders()
+                if any(p == f.path or _is_under(p, f.path) or _is_under(f.path, p) for p in scope)
             ]
             if not folders:
                 return IndexSummary()
@@ -151,6 +154,8 @@ class Indexer:
                     f"{root} is not a library folder; add it first with `glimpse folders add`."
                 )
             chosen.append(folder)
+        # Library folders nested inside a chosen one own their files: they are part of its scan.
+        chosen += [f for f in folders if f not in chosen and any(_is_under(f.path, c.path) for c in chosen)]
         return chosen
 
     def _run(

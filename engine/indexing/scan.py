@@ -215,7 +215,10 @@ def plan_scan(
         if scope is None:
             files = list(walk_videos(Path(folder.path), folder.excludes, unlisted=unlisted))
         else:
-            inside = [p for p in scope if p == folder.path or _inside(p, folder.path)]
+            if any(_covers(p, folder.path) for p in scope):  # a path above it: all of it
+                inside = [folder.path]
+            else:
+                inside = [p for p in scope if _inside(p, folder.path)]
             files = list(walk_scope(Path(folder.path), folder.excludes, inside, unlisted=unlisted))
             known = len(rows)
             rows = {path: row for path, row in rows.items() if any(_covers(p, path) for p in inside)}

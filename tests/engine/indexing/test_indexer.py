@@ -280,3 +280,22 @@ def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_search
     assert indexer.run().encoded_videos == 4
     with LibraryStore.open(db) as store:
         assert store.get_meta("model_spec") == spec
+
+
+def test_indexing_a_folder_covers_the_library_folders_nested_in_it(
+    tmp_path: Path, library: Path, tiny
+) -> None:
+    db = tmp_path / "lib.db"
+    inner = library / "trips"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(library))
+        inner_id = store.add_folder(str(inner)).id
+    assert _index(db, tiny)[0].encoded_videos == 4
+    assert _index(db, tiny)[0].encoded_videos == 0  # nested folders do not re-encode each other's videos
+    write_video(inner / "new_one.avi", 31)
+    assert _index(db, tiny, [library])[0].encoded_videos == 1  # the outer folder's run reaches it
+    write_video(inner / "new_two.avi", 32)
+    assert Indexer(db, model=tiny).sync_paths([library]).encoded_videos == 1  # and a rescan of it
+    with LibraryStore.open(db) as store:
+        assert {v.folder_id for v in store.videos() if Path(v.path).parent == inner} == {inner_id}
+        assert store.check() == []
