@@ -143,7 +143,7 @@ def _run_index(
     for path, reason in summary.failures:
         click.echo(f"  failed: {path}: {reason}", err=True)
     if summary.vanished:
-        click.echo(f"  gone during the run: {summary.vanished} files (the next run looks again)", err=True)
+        click.echo(f"  gone during the run: {summary.vanished} (the next run looks for them again)", err=True)
     for root in summary.offline_roots:
         click.echo(f"  offline: {root} (its index is kept until it comes back)", err=True)
 
