@@ -332,7 +332,7 @@ class Pipeline:
         self.stats.videos_failed += 1
         self.stats.videos_done += 1
         self.stats.last_message = f"failed: {job.path}: {reason}"
-        log.warning("failed: %s: %s", job.path, reason)
+        log.info("failed: %s: %s", job.path, reason)  # the CLI, GUI and watch log report it once
         self._notify()
 
     def _vanish(self, job: VideoJob) -> None:
