@@ -110,7 +110,7 @@ def add_folder(db: Path | None, folder: str) -> str:
     if not real.is_dir():
         raise IndexingError(f"{folder} is not a folder.")
     with LibraryStore.open(config.db_path(db)) as store:
-        return str(store.add_folder(str(real.resolve())).path)
+        return str(store.add_folder(real).path)  # the store normalizes paths as the CLI stores them
 
 
 def remove_folder(db: Path | None, folder: str) -> None:
