@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from engine.config import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
+
+
+def _data_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--format and --videos, shared by `train` and `eval`."""
+    command = click.option(
+        "--videos",
+        "video_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of the MSR-VTT videos (default: videos/ beside the annotations).",
+    )(command)
+    return click.option(
+        "--format", "fmt", type=click.Choice(["msrvtt", "folder"]), help="Data layout (default: guessed)."
+    )(command)
 
 
 @click.command("train")
@@ -19,15 +33,7 @@ from engine.config import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
     type=click.Path(file_okay=False, path_type=Path),
     help="Checkpoint folder (load it later with --model FOLDER).",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["msrvtt", "folder"]), help="Data layout (default: guessed)."
-)
-@click.option(
-    "--videos",
-    "video_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the MSR-VTT videos (default: videos/ beside the annotations).",
-)
+@_data_options
 @click.option("--split", default="train", show_default=True, help="Split to train on.")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=2))
@@ -126,15 +132,7 @@ def train_cmd(
 @click.command("eval")
 @click.argument("data", type=click.Path(exists=True, path_type=Path))
 @click.option("--split", default="test", show_default=True, help="Split to evaluate.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["msrvtt", "folder"]), help="Data layout (default: guessed)."
-)
-@click.option(
-    "--videos",
-    "video_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the MSR-VTT videos (default: videos/ beside the annotations).",
-)
+@_data_options
 @click.option(
     "--pooling",
     type=click.Choice(["model", "mean"]),
