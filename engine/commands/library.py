@@ -41,11 +41,7 @@ def folders() -> None:
 def folders_add(ctx: click.Context, paths: tuple[Path, ...], excludes: tuple[str, ...]) -> None:
     """Add folders to the library (run `glimpse index` to index them)."""
     with _open(ctx) as store:
-        for path in paths:
-            _require_dir(path)
-            row = store.add_folder(os.path.abspath(path), excludes=list(excludes))
-            if excludes:
-                store.set_folder_excludes(row.id, sorted(set(row.excludes) | set(excludes)))
+        for row in _add_folders(store, paths, excludes):
             click.echo(f"Added {row.path}")
 
 
@@ -91,6 +87,18 @@ def folders_list(ctx: click.Context, as_json: bool) -> None:
         state = "online" if d["online"] else "OFFLINE"
         extra = f"  exclude: {', '.join(d['excludes'])}" if d["excludes"] else ""
         click.echo(f"{d['path']}  [{state}, {d['videos']} videos]{extra}")
+
+
+def _add_folders(store, paths: tuple[Path, ...], excludes: tuple[str, ...]) -> list:
+    """Add each path as a library folder (idempotent); given excludes join those it already has."""
+    rows = []
+    for path in paths:
+        _require_dir(path)
+        row = store.add_folder(os.path.abspath(path), excludes=list(excludes))
+        if excludes and not set(excludes) <= set(row.excludes):
+            store.set_folder_excludes(row.id, sorted(set(row.excludes) | set(excludes)))
+        rows.append(row)
+    return rows
 
 
 def _require_dir(path: Path) -> None:
@@ -161,12 +169,7 @@ def index(
     roots = None
     if paths:
         with _open(ctx) as store:
-            for path in paths:
-                _require_dir(path)
-                row = store.add_folder(os.path.abspath(path), excludes=list(excludes))
-                if excludes:
-                    store.set_folder_excludes(row.id, sorted(set(row.excludes) | set(excludes)))
-        roots = [os.path.abspath(p) for p in paths]
+            roots = [row.path for row in _add_folders(store, paths, excludes)]
     else:
         with _open(ctx) as store:
             if not store.list_folders():

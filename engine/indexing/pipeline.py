@@ -12,7 +12,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -350,7 +349,3 @@ class Pipeline:
         if self.on_video is not None:
             self.on_video(self.stats)
 
-
-def elapsed_since(start: float) -> float:
-    """Seconds since `start` (a time.monotonic() reading), never zero."""
-    return max(time.monotonic() - start, 1e-6)

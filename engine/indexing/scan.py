@@ -53,7 +53,6 @@ class ScanPlan:
     gone: list[VideoRow] = field(default_factory=list)
     skipped: int = 0
     offline_roots: list[str] = field(default_factory=list)
-    online_roots: list[str] = field(default_factory=list)
 
 
 def _skip_dir(name: str) -> bool:
@@ -228,7 +227,6 @@ def plan_scan(
         if scope is None and _root_is_offline(folder, files, len(rows)):
             plan.offline_roots.append(folder.path)
             continue
-        plan.online_roots.append(folder.path)
         files = [f for f in files if not any(_covers(n, f.path) for n in nested)]
         for path in [p for p in rows if any(_covers(u, p) for u in nested + unlisted)]:
             del rows[path]

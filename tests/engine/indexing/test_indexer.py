@@ -30,6 +30,19 @@ def _image_of(seed: int, path: Path) -> Path:
     return path
 
 
+def _other_model(tmp_path: Path) -> str:
+    """Save another model (tiny's shapes, other head weights) and return its spec."""
+    import torch
+
+    from engine.model import load_model
+
+    other = load_model("tiny", device="cpu")
+    with torch.no_grad():
+        next(other.head.parameters()).add_(0.5)
+    other.save(tmp_path / "other_model")
+    return str(tmp_path / "other_model")
+
+
 def _index(db: Path, tiny, roots=None, **kw):
     events: list[IndexProgress] = []
     indexer = Indexer(db, model=tiny, on_progress=events.append)
@@ -117,7 +130,6 @@ def test_bad_file_is_recorded_and_not_retried_until_asked(tmp_path: Path, librar
 
 
 def test_model_change_reencodes_and_never_mixes(tmp_path: Path, library: Path, tiny) -> None:
-    import torch
 
     from engine.errors import ModelMismatchError
     from engine.model import load_model
@@ -126,17 +138,14 @@ def test_model_change_reencodes_and_never_mixes(tmp_path: Path, library: Path, t
     with LibraryStore.open(db) as store:
         store.add_folder(str(library))
     _index(db, tiny)
-    other = load_model("tiny", device="cpu")
-    with torch.no_grad():
-        next(other.head.parameters()).add_(0.5)  # another model: same shapes, other weights
-    other.save(tmp_path / "other_model")
-    other = load_model(str(tmp_path / "other_model"), device="cpu")
+    spec = _other_model(tmp_path)
+    other = load_model(spec, device="cpu")
     assert other.fingerprint != tiny.fingerprint
-    summary = Indexer(db, model=other, model_spec=str(tmp_path / "other_model")).run()
+    summary = Indexer(db, model=other, model_spec=spec).run()
     assert summary.encoded_videos == 4
     with LibraryStore.open(db) as store:
         assert {v.fingerprint for v in store.videos()} == {other.fingerprint}
-        assert store.get_meta("model_spec") == str(tmp_path / "other_model")
+        assert store.get_meta("model_spec") == spec
         assert store.check() == []
         with pytest.raises(ModelMismatchError):
             Searcher(store, tiny).search(ImageQuery(_image_of(1, tmp_path / "q.png")))
@@ -267,7 +276,6 @@ def test_a_folder_that_goes_away_during_a_run_fails_nothing_and_is_indexed_when_
 def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_searchable(
     tmp_path: Path, library: Path, tiny
 ) -> None:
-    import torch
 
     from engine.model import load_model
     from engine.search import search
@@ -276,11 +284,7 @@ def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_search
     with LibraryStore.open(db) as store:
         store.add_folder(str(library))
     _index(db, tiny)
-    other = load_model("tiny", device="cpu")
-    with torch.no_grad():
-        next(other.head.parameters()).add_(0.5)
-    other.save(tmp_path / "other_model")
-    spec = str(tmp_path / "other_model")
+    spec = _other_model(tmp_path)
     indexer = Indexer(db, model=load_model(spec, device="cpu"), model_spec=spec)
     indexer.on_progress = lambda p: indexer.cancel() if p.phase == "indexing" else None
     assert indexer.run().encoded_videos == 0  # stopped after the scan, before any video
