@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.settings import AppSettings
 from app.tasks import Pool, TaskRunner
+from engine.indexing.progress import IndexProgress, Phase
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,6 @@ class IndexingController(QObject):
     run_finished = Signal(object)  # IndexSummary
     run_failed = Signal(object)  # exception with a human sentence
     busy_changed = Signal(bool)
-    paused_changed = Signal(bool)
 
     def __init__(
         self, runner: TaskRunner, db: Path | None, settings: AppSettings, parent: QObject | None = None
@@ -91,9 +91,6 @@ class IndexingController(QObject):
                 self._indexer.pause()
             if self._watcher is not None:
                 self._watcher.pause()
-        self.paused_changed.emit(True)
-        from engine.indexing.progress import IndexProgress, Phase  # lazily: engine.indexing loads torch
-
         self.progress.emit(IndexProgress(phase=Phase.PAUSED, message="Indexing paused."))
 
     def resume(self) -> None:
@@ -104,7 +101,6 @@ class IndexingController(QObject):
                 self._indexer.resume()
             if self._watcher is not None:
                 self._watcher.resume()
-        self.paused_changed.emit(False)
 
     def start_watching(self) -> None:
         """Start the folder watcher on the index pool (after any queued run)."""

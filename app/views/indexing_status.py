@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
@@ -11,23 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QW
 from app.formatting import format_eta
 from app.icons import icon
 from app.views.elided_label import ElidedLabel
-
-if TYPE_CHECKING:
-    from engine.indexing.progress import IndexProgress
-
-
-class Phase:
-    """engine.indexing.progress.Phase values (a StrEnum equals its value).
-
-    Not imported: importing engine.indexing loads the indexer and torch, seconds before the window
-    could show. tests/app/test_widgets.py checks these stay equal to the engine's.
-    """
-
-    SCANNING = "scanning"
-    INDEXING = "indexing"
-    PAUSED = "paused"
-    DONE = "done"
-    CANCELLED = "cancelled"
+from engine.indexing.progress import IndexProgress, Phase
 
 
 def progress_text(p: IndexProgress) -> str:

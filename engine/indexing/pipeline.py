@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import VideoError
-from engine.model.batch import encode_clip_batch
 from engine.store import ClipRecord, FrameRecord, LibraryStore
 from engine.video import sample_clips
 from engine.video.types import Clip
@@ -269,6 +268,8 @@ class Pipeline:
     def _encode(self, batch: list[_ClipItem], in_flight: dict[int, _InFlight]) -> None:
         if not batch:
             return
+        from engine.model.batch import encode_clip_batch  # here: importing engine.indexing must not load torch
+
         outputs = encode_clip_batch(self.model, [item.pixels for item in batch])
         for item, (vector, weights) in zip(batch, outputs, strict=True):
             state = in_flight.setdefault(item.job.video_id, _InFlight(job=item.job))

@@ -122,13 +122,6 @@ def test_indexing_status_text_bar_and_pause(qtbot):
     )
 
 
-def test_phase_names_match_the_engine():
-    from app.views import indexing_status
-
-    for phase in Phase:
-        assert getattr(indexing_status.Phase, phase.name) == phase.value
-
-
 def test_opening_the_window_does_not_import_torch():
     code = "import sys, app.main_window; print('torch' in sys.modules, 'open_clip' in sys.modules)"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -32,8 +32,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from engine.indexing import Indexer  # noqa: E402
-from engine.indexing.settle import Change, ChangeKind, Settler  # noqa: E402
 from engine.indexing.watch import LibraryWatcher  # noqa: E402
+from engine.indexing.watch.settle import Settler  # noqa: E402
+from engine.indexing.watch.types import Change, ChangeKind  # noqa: E402
 from engine.store import LibraryStore, VideoStatus  # noqa: E402
 from engine.video import is_video_path  # noqa: E402
 from tests.engine.indexing.conftest import write_video  # noqa: E402

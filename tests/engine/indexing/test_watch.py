@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.indexing import Indexer, observers, supervisor
-from engine.indexing.watch import LibraryWatcher
+from engine.indexing import Indexer
+from engine.indexing.watch import LibraryWatcher, observers, supervisor
 from engine.store import LibraryStore, VideoStatus
 from tests.engine.indexing.conftest import write_video
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.indexing.settle import Batch, Change, ChangeKind, Settler
+from engine.indexing.watch.settle import Settler
+from engine.indexing.watch.types import Batch, Change, ChangeKind
 from engine.video import is_video_path
 
 SETTLE = 1.0

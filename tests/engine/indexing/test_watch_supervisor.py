@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from engine.indexing import observers, supervisor
-from engine.indexing.inbox import Drained, Inbox, RequestKind
-from engine.indexing.observers import EnqueueHandler, is_network_path, mount_fs_type
-from engine.indexing.roots import StoreLibrary, folder_states
-from engine.indexing.settle import Change, ChangeKind
-from engine.indexing.supervisor import RootState, Supervisor
+from engine.indexing.watch import observers, supervisor
+from engine.indexing.watch.inbox import Drained, Inbox, RequestKind
+from engine.indexing.watch.observers import EnqueueHandler, is_network_path, mount_fs_type
+from engine.indexing.watch.roots import StoreLibrary, folder_states
+from engine.indexing.watch.supervisor import RootState, Supervisor
+from engine.indexing.watch.types import Change, ChangeKind
 from engine.store import LibraryStore
 
 

@@ -33,7 +33,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from engine.indexing.settle import Change, ChangeKind
+from engine.indexing.watch.types import Change, ChangeKind
 
 log = logging.getLogger(__name__)
 

@@ -17,44 +17,13 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
+
+from engine.indexing.watch.types import Batch, Change, ChangeKind
 
 #: One folder with this many file events inside the burst window is rescanned as a whole.
 DEFAULT_BURST_THRESHOLD = 50
 
 FileStamp = tuple[int, int]  # (size, mtime_ns)
-
-
-class ChangeKind(StrEnum):
-    CREATED = "created"
-    MODIFIED = "modified"
-    ATTRIB = "attrib"  # metadata only (touch, chmod): no writer involved
-    CLOSED = "closed"  # the writer closed the file (event-based observers only)
-    DELETED = "deleted"
-    MOVED = "moved"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One file-system change as an observer reported it."""
-
-    kind: ChangeKind
-    path: str
-    is_dir: bool = False
-    dest: str = ""  # the new path of a move
-    tracks_writes: bool = True  # from an observer that reports closes too (inotify), so an open
-    # writer can be told from a finished one
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Paths whose changes have settled, to reconcile together in one indexer call."""
-
-    paths: list[str]
-    folders: list[str]  # the subset of `paths` that are folders to rescan
-
-    def __bool__(self) -> bool:
-        return bool(self.paths)
 
 
 @dataclass

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from engine.indexing.inbox import Inbox, RequestKind
-from engine.indexing.observers import (
+from engine.indexing.watch.inbox import Inbox, RequestKind
+from engine.indexing.watch.observers import (
     EnqueueHandler,
     OverflowListener,
     RootObserver,
@@ -29,8 +29,8 @@ from engine.indexing.observers import (
     reports_closes,
     watch_limit_reached,
 )
-from engine.indexing.roots import LibraryAccess, RootState
-from engine.indexing.settle import Change
+from engine.indexing.watch.roots import LibraryAccess, RootState
+from engine.indexing.watch.types import Change
 
 log = logging.getLogger(__name__)
 

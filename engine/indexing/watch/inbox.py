@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from engine.indexing.settle import Change
+from engine.indexing.watch.types import Change
 
 #: Changes held at most; beyond that a root's changes are dropped and the root is rescanned instead.
 DEFAULT_LIMIT = 100_000

@@ -1,9 +1,9 @@
 """LibraryWatcher: keeps a library's index in step with its folders while the app or `glimpse watch` runs.
 
-Observer threads only enqueue changes (engine.indexing.observers); one watch thread drains the inbox
-into the settler (engine.indexing.settle), and hands each settled batch to the indexer's
+Observer threads only enqueue changes (engine.indexing.watch.observers); one watch thread drains the inbox
+into the settler (engine.indexing.watch.settle), and hands each settled batch to the indexer's
 `sync_paths`, which reconciles new, changed, moved and vanished files (a move keeps its vectors).
-A supervisor thread (engine.indexing.supervisor) keeps one observer per root alive, falls back to
+A supervisor thread (engine.indexing.watch.supervisor) keeps one observer per root alive, falls back to
 polling where events are unreliable and marks vanished roots offline. Every root is rescanned at
 start-up (for what changed while nothing ran) and every `rescan_interval_s` (for missed events).
 """
@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from engine import config
 from engine.errors import DatabaseLockedError, GlimpseError
-from engine.indexing.inbox import Inbox, RequestKind
 from engine.indexing.progress import IndexProgress
-from engine.indexing.roots import RootState, StoreLibrary, folder_states
-from engine.indexing.settle import DEFAULT_BURST_THRESHOLD, Batch, ChangeKind, Settler
-from engine.indexing.supervisor import Supervisor
+from engine.indexing.watch.inbox import Inbox, RequestKind
+from engine.indexing.watch.roots import RootState, StoreLibrary, folder_states
+from engine.indexing.watch.settle import DEFAULT_BURST_THRESHOLD, Settler
+from engine.indexing.watch.supervisor import Supervisor
+from engine.indexing.watch.types import Batch, ChangeKind
 from engine.store import LibraryStore
 from engine.video import is_video_path
 
