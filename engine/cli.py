@@ -1,5 +1,8 @@
 """The `glimpse` command line: a click group whose commands stay thin and call engine functions.
 
+Other packages add commands through the `glimpse.commands` entry-point group (the app adds `gui`); they are
+loaded only when named or listed, so `import engine.cli` stays free of them (and of Qt).
+
 Exit codes: 0 success; 1 a clear error (one line on stderr); 2 usage error (click's);
 3 the integrity check found problems; 130 interrupted.
 """
@@ -10,6 +13,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from importlib import import_module
+from importlib.metadata import EntryPoint, entry_points
 
 import click
 
@@ -28,8 +32,57 @@ COMMAND_MODULES = (
     "engine.commands.library",
     "engine.commands.watch",
     "engine.commands.training",
-    "engine.commands.gui",
 )
+
+#: The entry-point group through which other packages add commands (each entry: name = "module:command").
+COMMAND_ENTRY_POINTS = "glimpse.commands"
+
+
+def _registered_commands() -> dict[str, EntryPoint]:
+    """Commands other installed packages register, by name (the first distribution on sys.path wins)."""
+    found: dict[str, EntryPoint] = {}
+    for entry in entry_points(group=COMMAND_ENTRY_POINTS):
+        found.setdefault(entry.name, entry)
+    return found
+
+
+def _unavailable(name: str, reason: str) -> click.Command:
+    """A stand-in for a registered command that cannot load: running it says why in one sentence."""
+
+    def fail() -> None:
+        raise click.ClickException(f"The `{name}` command cannot be loaded: {reason}")
+
+    settings = {"ignore_unknown_options": True, "allow_extra_args": True}  # whatever was asked: say why
+    return click.Command(name, callback=fail, help=f"(unavailable: {reason})", context_settings=settings)
+
+
+def _load_command(entry: EntryPoint) -> click.Command:
+    try:
+        command = entry.load()
+    except Exception as exc:  # a broken plug-in must not break the other commands
+        log.debug("could not load command %s (%s)", entry.name, entry.value, exc_info=True)
+        return _unavailable(entry.name, str(exc) or type(exc).__name__)
+    if not isinstance(command, click.Command):
+        return _unavailable(entry.name, f"{entry.value} is not a click command")
+    return command
+
+
+class GlimpseGroup(click.Group):
+    """The engine's own commands plus those registered under COMMAND_ENTRY_POINTS, loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_registered_commands()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        entry = _registered_commands().get(cmd_name)
+        if entry is None:
+            return None
+        command = _load_command(entry)
+        self.add_command(command, cmd_name)
+        return command
 
 
 @dataclass
@@ -42,7 +95,7 @@ class CliContext:
     verbose: int
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GlimpseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="glimpse")
 @click.option(
     "--db", "db", type=click.Path(dir_okay=False), help="Library database file (default: GLIMPSE_HOME)."
@@ -64,13 +117,7 @@ def cli(ctx: click.Context, db: str | None, model: str | None, device: str | Non
 
 def _register_commands() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency inside the module: surface it
-                raise
-            continue
-        module.register(cli)
+        import_module(name).register(cli)
 
 
 _register_commands()
