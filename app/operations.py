@@ -182,14 +182,3 @@ def _watch_download(done: threading.Event, report: Callable[[object], None], sta
         if now != last:
             report(max(0, now - start))
             last = now
-
-
-def library_model_spec(db: Path | None) -> str | None:
-    """The spec the library was indexed with (store meta "model_spec"), or None for a new library."""
-    from engine.store import LibraryStore
-
-    path = config.db_path(db)
-    if not path.exists():
-        return None
-    with LibraryStore.open(path) as store:
-        return store.get_meta("model_spec")

@@ -33,7 +33,6 @@ class IndexSummary:
     skipped: int = 0
     vanished: int = 0  # gone from disk during the run; the next scan sees where they went
     offline_roots: list[str] = field(default_factory=list)
-    encoded_videos: int = 0
     cancelled: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of this run
 
@@ -207,7 +206,6 @@ class Indexer:
         )
         self._emit(self._progress(pipeline.stats, len(jobs), started))
         stats = pipeline.run(jobs)
-        summary.encoded_videos = pipeline.encoded_videos
         summary.indexed = pipeline.encoded_videos
         summary.failed = stats.videos_failed
         summary.cancelled = self._control.cancelled

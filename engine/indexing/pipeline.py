@@ -268,7 +268,7 @@ class Pipeline:
     def _encode(self, batch: list[_ClipItem], in_flight: dict[int, _InFlight]) -> None:
         if not batch:
             return
-        from engine.model.batch import encode_clip_batch  # here: importing engine.indexing must not load torch
+        from engine.model.batch import encode_clip_batch  # here: engine.indexing must import without torch
 
         outputs = encode_clip_batch(self.model, [item.pixels for item in batch])
         for item, (vector, weights) in zip(batch, outputs, strict=True):

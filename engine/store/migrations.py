@@ -1,4 +1,8 @@
-"""Numbered schema migrations, recorded in `schema_migrations`; PRAGMA user_version mirrors the count.
+"""Numbered schema migrations, recorded by name in `schema_migrations`; PRAGMA user_version mirrors the count.
+
+A migration is known by its name (m002_what_it_does), checked at import to be unique and to carry its
+position, so two branches that each append an m002 cannot both merge unnoticed; a database that records
+a migration this code does not know came from another build and is refused, not guessed at.
 
 A database whose version is higher than the last migration here was written by a newer Glimpse and is
 refused (SchemaTooNewError) rather than half-understood. The vector table is not a migration: its
@@ -8,12 +12,13 @@ dimension comes from the model and it is made by engine.store.vectors when first
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import SchemaTooNewError, StoreError
-from engine.store.db import Connection, scalar
+from engine.store.db import Connection, rows, scalar
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +26,19 @@ Migration = Callable[[Connection], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
+#: m, the migration's position as three digits, then what it does.
+MIGRATION_NAME = re.compile(r"m(\d{3})_\w+")
+
+
 def migration(fn: Migration) -> Migration:
-    """Register a migration; names are m001_..., applied in order."""
-    MIGRATIONS.append((fn.__name__, fn))
+    """Register a migration; applied in order, recorded by its name m<NNN>_<what> (NNN: its position)."""
+    name, position = fn.__name__, len(MIGRATIONS) + 1
+    if any(name == known for known, _ in MIGRATIONS):
+        raise RuntimeError(f"migration {name} is registered twice")
+    named = MIGRATION_NAME.fullmatch(name)
+    if named is None or int(named.group(1)) != position:
+        raise RuntimeError(f"migration {name} is number {position}: name it m{position:03d}_<what it does>")
+    MIGRATIONS.append((name, fn))
     return fn
 
 
@@ -91,30 +106,42 @@ def latest_version() -> int:
     return len(MIGRATIONS)
 
 
+def applied_migrations(conn: Connection) -> list[str]:
+    """The names of the migrations the database records, in the order applied (none for a new file)."""
+    if not scalar(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_migrations'"):
+        return []
+    return [str(r[0]) for r in rows(conn, "SELECT name FROM schema_migrations ORDER BY id")]
+
+
 def check_version(conn: Connection, path: Path | str) -> int:
-    """Refuse a database from a newer Glimpse; return its version."""
+    """Refuse a database from a newer (or another) Glimpse; return its version."""
     version = schema_version(conn)
     if version > latest_version():
         raise SchemaTooNewError(
             f"The library database {path} was made by a newer version of Glimpse "
             f"(schema {version}, this version knows up to {latest_version()}); update Glimpse to open it."
         )
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [name for name in applied_migrations(conn) if name not in known]
+    if unknown:
+        raise SchemaTooNewError(
+            f"The library database {path} has schema changes this version of Glimpse does not know "
+            f"({', '.join(unknown)}); open it with the Glimpse that made them."
+        )
     return version
 
 
 def migrate(conn: Connection, path: Path | str) -> int:
-    """Apply every pending migration, each in its own transaction; return the new version."""
-    version = check_version(conn, path)
-    if version == latest_version():
-        return version
+    """Apply every migration the database does not record, each in its own transaction; return the version."""
+    check_version(conn, path)
+    if len(applied_migrations(conn)) == latest_version():
+        return latest_version()
     for number, (name, fn) in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Re-read under the write lock: another process may have migrated meanwhile.
-            current = check_version(conn, path)
-            if current >= number:
+            check_version(conn, path)
+            if name in applied_migrations(conn):
                 conn.execute("COMMIT")
                 continue
             conn.execute(

@@ -149,7 +149,7 @@ def bench_rename(base: Path, model, videos: int, settle_s: float) -> dict[str, f
         w.stop()
     return {
         "videos": videos,
-        "encoded": after.encoded_videos - before.encoded_videos,
+        "encoded": after.indexed - before.indexed,
         "moved": after.moved - before.moved,
         "catch_up_s": round(catch_up, 3),
         "after_settle_s": round(catch_up - settle_s, 3),

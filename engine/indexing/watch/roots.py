@@ -49,14 +49,3 @@ class StoreLibrary(LibraryAccess):
 
     def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
         self.store.set_folder_state(folder_id, online=online, polling=polling)
-
-
-def folder_states(store: LibraryStore) -> dict[str, str]:
-    """Each root's state as recorded by a running watcher (for `glimpse status` in another process)."""
-    out: dict[str, str] = {}
-    for folder in store.list_folders():
-        if not folder.online:
-            out[folder.path] = str(RootState.OFFLINE)
-        else:
-            out[folder.path] = str(RootState.POLLING if folder.polling else RootState.WATCHING)
-    return out

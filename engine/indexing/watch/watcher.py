@@ -23,7 +23,7 @@ from engine import config
 from engine.errors import DatabaseLockedError, GlimpseError
 from engine.indexing.progress import IndexProgress
 from engine.indexing.watch.inbox import Inbox, RequestKind
-from engine.indexing.watch.roots import RootState, StoreLibrary, folder_states
+from engine.indexing.watch.roots import RootState, StoreLibrary
 from engine.indexing.watch.settle import DEFAULT_BURST_THRESHOLD, Settler
 from engine.indexing.watch.supervisor import Supervisor
 from engine.indexing.watch.types import Batch, ChangeKind
@@ -55,7 +55,6 @@ class WatchStats:
     moved: int = 0
     removed: int = 0
     failed: int = 0
-    encoded_videos: int = 0  # videos the model actually encoded
     handler_faults: int = 0
     observer_restarts: int = 0
     dropped_offline: int = 0  # pending changes forgotten because their root went offline
@@ -415,14 +414,12 @@ class LibraryWatcher:
             s.moved += summary.moved
             s.removed += summary.removed
             s.failed += summary.failed
-            s.encoded_videos += summary.encoded_videos
         log.info(
-            "synced: %d indexed, %d moved, %d removed, %d failed (%d encoded)%s",
+            "synced: %d indexed, %d moved, %d removed, %d failed%s",
             summary.indexed,
             summary.moved,
             summary.removed,
             summary.failed,
-            summary.encoded_videos,
             " - cancelled" if summary.cancelled else "",
         )
 
@@ -449,4 +446,4 @@ def _preview(paths: list[str], limit: int = 3) -> str:
     return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
 
 
-__all__ = ["LibraryWatcher", "RootState", "WatchStats", "folder_states"]
+__all__ = ["LibraryWatcher", "RootState", "WatchStats"]

@@ -54,7 +54,7 @@ def test_index_then_search_by_frame_finds_the_video(tmp_path: Path, library: Pat
     with LibraryStore.open(db) as store:
         store.add_folder(str(library))
     summary, events = _index(db, tiny)
-    assert summary.indexed == 4 and summary.failed == 0 and summary.encoded_videos == 4
+    assert summary.indexed == 4 and summary.failed == 0
     done = events[-1]
     assert done.videos_done == 4 and done.videos_total == 4 and done.frames_per_s > 0
     with LibraryStore.open(db) as store:
@@ -75,12 +75,12 @@ def test_rescan_is_free_and_rename_move_keep_vectors(tmp_path: Path, library: Pa
         store.add_folder(str(library))
     _index(db, tiny)
     again, _ = _index(db, tiny)
-    assert again.encoded_videos == 0 and again.skipped == 4
+    assert again.indexed == 0 and again.skipped == 4
 
     (library / "alpha.avi").rename(library / "renamed.avi")
     (library / "trips").rename(library / "holidays")  # a folder rename moves what is inside
     summary, _ = _index(db, tiny)
-    assert summary.encoded_videos == 0 and summary.moved == 2 and summary.removed == 0
+    assert summary.indexed == 0 and summary.moved == 2 and summary.removed == 0
     with LibraryStore.open(db) as store:
         paths = sorted(Path(v.path).relative_to(library).as_posix() for v in store.videos())
         assert paths == ["beta.avi", "gamma.mp4", "holidays/delta.avi", "renamed.avi"]
@@ -98,7 +98,7 @@ def test_deleted_file_leaves_search_and_changed_file_is_reencoded(
     (library / "beta.avi").unlink()
     write_video(library / "gamma.mp4", 9, seconds=4.0)  # same name, new content
     summary, _ = _index(db, tiny)
-    assert summary.removed == 1 and summary.encoded_videos == 1
+    assert summary.removed == 1 and summary.indexed == 1
     with LibraryStore.open(db) as store:
         assert store.video_by_path(str(library / "beta.avi")) is None
         searcher = Searcher(store, tiny)
@@ -124,7 +124,7 @@ def test_bad_file_is_recorded_and_not_retried_until_asked(tmp_path: Path, librar
         assert all(r and "Traceback" not in r for r in reasons.values())
         assert store.video_by_path(str(library / "broken.mp4")).status == VideoStatus.FAILED
     again, _ = _index(db, tiny)
-    assert again.encoded_videos == 0 and again.failed == 0
+    assert again.indexed == 0 and again.failed == 0
     retried, _ = _index(db, tiny, retry_failed=True)
     assert retried.failed == 2
 
@@ -142,7 +142,7 @@ def test_model_change_reencodes_and_never_mixes(tmp_path: Path, library: Path, t
     other = load_model(spec, device="cpu")
     assert other.fingerprint != tiny.fingerprint
     summary = Indexer(db, model=other, model_spec=spec).run()
-    assert summary.encoded_videos == 4
+    assert summary.indexed == 4
     with LibraryStore.open(db) as store:
         assert {v.fingerprint for v in store.videos()} == {other.fingerprint}
         assert store.get_meta("model_spec") == spec
@@ -214,17 +214,17 @@ def test_cancel_mid_run_commits_whole_videos_only_and_a_cancel_before_a_run_is_n
     indexer = Indexer(db, model=tiny)
     indexer.on_progress = lambda p: indexer.cancel() if p.videos_done >= 1 else None
     summary = indexer.run()
-    assert summary.cancelled and 1 <= summary.encoded_videos < 6
+    assert summary.cancelled and 1 <= summary.indexed < 6
     with LibraryStore.open(db) as store:
         assert store.check() == []
         counts = store.counts()
-        assert counts.indexed == summary.encoded_videos and counts.pending == 6 - counts.indexed
+        assert counts.indexed == summary.indexed and counts.pending == 6 - counts.indexed
 
     indexer.on_progress = None
     indexer.cancel()  # lands while no run is going: the next run stops at once
-    assert indexer.run().encoded_videos == 0
+    assert indexer.run().indexed == 0
     finished = indexer.run()  # and the one after starts afresh
-    assert not finished.cancelled and finished.encoded_videos == 6 - counts.indexed
+    assert not finished.cancelled and finished.indexed == 6 - counts.indexed
 
 
 def test_sync_paths_looks_only_at_the_paths_given(tmp_path: Path, library: Path, tiny) -> None:
@@ -238,12 +238,12 @@ def test_sync_paths_looks_only_at_the_paths_given(tmp_path: Path, library: Path,
     indexer = Indexer(db, model=tiny)
     moved_to = library / "trips" / "beta.avi"
     summary = indexer.sync_paths([library / "new_one.avi", library / "beta.avi", moved_to])
-    assert summary.encoded_videos == 1 and summary.moved == 1 and summary.removed == 0
+    assert summary.indexed == 1 and summary.moved == 1 and summary.removed == 0
     with LibraryStore.open(db) as store:
         assert store.video_by_path(str(library / "half_copied.avi")) is None
         assert store.video_by_path(str(library / "trips" / "beta.avi")) is not None
-    assert indexer.sync_paths([library / "trips"]).encoded_videos == 0  # a folder: what is under it
-    assert indexer.sync_paths([library]).encoded_videos == 1  # the root: everything
+    assert indexer.sync_paths([library / "trips"]).indexed == 0  # a folder: what is under it
+    assert indexer.sync_paths([library]).indexed == 1  # the root: everything
 
 
 def test_a_folder_that_goes_away_during_a_run_fails_nothing_and_is_indexed_when_back(
@@ -268,7 +268,7 @@ def test_a_folder_that_goes_away_during_a_run_fails_nothing_and_is_indexed_when_
     assert indexer.run().offline_roots == [str(library)]  # still away: kept, not failed or removed
     away.rename(library)
     back = indexer.run()
-    assert back.encoded_videos == 4 and back.failed == 0
+    assert back.indexed == 4 and back.failed == 0
     with LibraryStore.open(db) as store:
         assert store.counts().indexed == 4 and store.check() == []
 
@@ -287,12 +287,12 @@ def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_search
     spec = _other_model(tmp_path)
     indexer = Indexer(db, model=load_model(spec, device="cpu"), model_spec=spec)
     indexer.on_progress = lambda p: indexer.cancel() if p.phase == "indexing" else None
-    assert indexer.run().encoded_videos == 0  # stopped after the scan, before any video
+    assert indexer.run().indexed == 0  # stopped after the scan, before any video
     with LibraryStore.open(db) as store:
         assert store.get_meta("model_spec") == "tiny"  # still the model of the stored vectors
     assert search(ImageQuery(_image_of(1, tmp_path / "q.png")), db=db)  # not a "reindex needed" error
     indexer.on_progress = None
-    assert indexer.run().encoded_videos == 4
+    assert indexer.run().indexed == 4
     with LibraryStore.open(db) as store:
         assert store.get_meta("model_spec") == spec
 
@@ -305,12 +305,12 @@ def test_indexing_a_folder_covers_the_library_folders_nested_in_it(
     with LibraryStore.open(db) as store:
         store.add_folder(str(library))
         inner_id = store.add_folder(str(inner)).id
-    assert _index(db, tiny)[0].encoded_videos == 4
-    assert _index(db, tiny)[0].encoded_videos == 0  # nested folders do not re-encode each other's videos
+    assert _index(db, tiny)[0].indexed == 4
+    assert _index(db, tiny)[0].indexed == 0  # nested folders do not re-encode each other's videos
     write_video(inner / "new_one.avi", 31)
-    assert _index(db, tiny, [library])[0].encoded_videos == 1  # the outer folder's run reaches it
+    assert _index(db, tiny, [library])[0].indexed == 1  # the outer folder's run reaches it
     write_video(inner / "new_two.avi", 32)
-    assert Indexer(db, model=tiny).sync_paths([library]).encoded_videos == 1  # and a rescan of it
+    assert Indexer(db, model=tiny).sync_paths([library]).indexed == 1  # and a rescan of it
     with LibraryStore.open(db) as store:
         assert {v.folder_id for v in store.videos() if Path(v.path).parent == inner} == {inner_id}
         assert store.check() == []

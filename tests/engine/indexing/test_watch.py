@@ -95,7 +95,7 @@ def test_create_modify_rename_delete(lib: Lib, watcher_for) -> None:
     assert wait_for(lambda: lib.rows()["new.avi"].content_hash != first.content_hash)
     assert wait_for(lambda: lib.rows()["new.avi"].status == VideoStatus.INDEXED)
     assert w.wait_idle(20)
-    encoded = w.stats().encoded_videos
+    encoded = w.stats().indexed
     assert encoded == 3
 
     old = lib.rows()["old.avi"]
@@ -104,7 +104,7 @@ def test_create_modify_rename_delete(lib: Lib, watcher_for) -> None:
     moved = lib.rows()["renamed.avi"]
     assert moved.id == old.id and moved.status == VideoStatus.INDEXED
     assert w.wait_idle(20)
-    assert w.stats().encoded_videos == encoded  # a rename costs no encoding
+    assert w.stats().indexed == encoded  # a rename costs no encoding
 
     (lib.root / "new.avi").unlink()
     assert wait_for(lambda: set(lib.rows()) == {"renamed.avi"})
@@ -137,7 +137,7 @@ def test_a_slow_copy_is_indexed_once_and_complete(lib: Lib, watcher_for, tmp_pat
     row = lib.rows()["card.avi"]
     assert row.size == len(data)
     stats = w.stats()
-    assert stats.encoded_videos == 2 and stats.failed == 0
+    assert stats.indexed == 2 and stats.failed == 0
 
 
 def test_renaming_a_folder_of_100_videos_encodes_nothing(lib: Lib, watcher_for, tiny) -> None:
@@ -155,7 +155,7 @@ def test_renaming_a_folder_of_100_videos_encodes_nothing(lib: Lib, watcher_for, 
     assert wait_for(lambda: all(p.startswith("trip 2025") for p in lib.rows()), 60)
     assert w.wait_idle(30)
     stats = w.stats()
-    assert stats.encoded_videos - baseline.encoded_videos == 0
+    assert stats.indexed - baseline.indexed == 0
     assert stats.moved - baseline.moved == 100
     assert stats.syncs - baseline.syncs == 1  # one reconcile for the whole rename
     after = {os.path.basename(p): row.id for p, row in lib.rows().items()}
@@ -175,12 +175,12 @@ def test_a_move_between_two_roots_keeps_the_vectors(lib: Lib, watcher_for, tmp_p
     assert wait_for(lambda: lib.indexed() == {"keep.avi"})
     assert w.wait_idle(20)
     old = lib.rows()["keep.avi"]
-    encoded = w.stats().encoded_videos
+    encoded = w.stats().indexed
     (lib.root / "keep.avi").rename(archive / "keep.avi")  # two observers: an unpaired delete and create
     assert wait_for(lambda: [v.path for v in lib.rows().values()] == [str(archive / "keep.avi")])
     assert w.wait_idle(20)
     assert [v.id for v in lib.rows().values()] == [old.id]
-    assert w.stats().encoded_videos == encoded
+    assert w.stats().indexed == encoded
 
 
 def test_a_burst_of_1000_files_is_one_rescan(lib: Lib, watcher_for, tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_a_burst_of_1000_files_is_one_rescan(lib: Lib, watcher_for, tmp_path: Pa
     assert stats.bursts - baseline.bursts == 1
     assert stats.syncs - baseline.syncs == 1
     assert stats.folder_rescans - baseline.folder_rescans == 1
-    assert stats.encoded_videos - baseline.encoded_videos == 2
+    assert stats.indexed - baseline.indexed == 2
 
 
 def test_a_new_folder_copied_in_is_one_rescan(lib: Lib, watcher_for, tmp_path: Path) -> None:
@@ -219,7 +219,7 @@ def test_a_new_folder_copied_in_is_one_rescan(lib: Lib, watcher_for, tmp_path: P
     stats = w.stats()
     assert stats.syncs - baseline.syncs == 1
     assert stats.folder_rescans - baseline.folder_rescans == 1
-    assert stats.encoded_videos - baseline.encoded_videos == 5
+    assert stats.indexed - baseline.indexed == 5
 
 
 def test_a_root_removed_and_restored_loses_nothing(lib: Lib, watcher_for, tmp_path: Path) -> None:
@@ -229,7 +229,7 @@ def test_a_root_removed_and_restored_loses_nothing(lib: Lib, watcher_for, tmp_pa
     assert wait_for(lambda: lib.indexed() == {"a.avi", "sub/b.avi"})
     assert w.wait_idle(20)
     before = {p: v.id for p, v in lib.rows().items()}
-    encoded = w.stats().encoded_videos
+    encoded = w.stats().indexed
 
     backup = tmp_path / "backup"
     shutil.copytree(lib.root, backup)  # copy2 keeps the mtimes, like a drive coming back
@@ -246,7 +246,7 @@ def test_a_root_removed_and_restored_loses_nothing(lib: Lib, watcher_for, tmp_pa
     assert w.wait_idle(20)
     assert {p: v.id for p, v in lib.rows().items()} == before
     assert lib.indexed() == set(before)
-    assert w.stats().encoded_videos == encoded  # nothing re-encoded on return
+    assert w.stats().indexed == encoded  # nothing re-encoded on return
     with LibraryStore.open(lib.db) as store:
         assert [f.online for f in store.list_folders()] == [True]
     write_video(lib.root / "c.avi", 13)  # and it is watched again

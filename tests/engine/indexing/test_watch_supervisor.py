@@ -12,7 +12,7 @@ import pytest
 from engine.indexing.watch import observers, supervisor
 from engine.indexing.watch.inbox import Drained, Inbox, RequestKind
 from engine.indexing.watch.observers import EnqueueHandler, is_network_path, mount_fs_type
-from engine.indexing.watch.roots import StoreLibrary, folder_states
+from engine.indexing.watch.roots import StoreLibrary
 from engine.indexing.watch.supervisor import RootState, Supervisor
 from engine.indexing.watch.types import Change, ChangeKind
 from engine.store import LibraryStore
@@ -83,7 +83,7 @@ def test_roots_are_watched_by_events_and_a_start_up_rescan_is_asked(store, root,
 
         assert wait_for(closed)
         assert ChangeKind.CREATED in kinds
-        assert folder_states(store) == {str(root): "watching"}
+        assert [(f.online, f.polling) for f in store.list_folders()] == [(True, False)]
     finally:
         sup.stop()
 
@@ -103,7 +103,7 @@ def test_a_watch_limit_falls_back_to_polling_and_says_so(store, root, monkeypatc
         assert status.state == RootState.POLLING
         assert "limit" in status.reason
         assert [f.polling for f in store.list_folders() if f.id == folder.id] == [True]
-        assert folder_states(store) == {str(root): "polling"}
+        assert [(f.online, f.polling) for f in store.list_folders()] == [(True, True)]
         (root / "polled.mp4").write_bytes(b"v")
         changes = changes_for(inbox, "polled.mp4")
         assert any(c.path.endswith("polled.mp4") and not c.tracks_writes for c in changes)
