@@ -268,9 +268,9 @@ def test_preview_shows_the_top_frame_and_range(qtbot, result_factory):
     assert pane.folder.text() == "/videos/trip"  # on its own line, elided when long
     assert (pane.timeline.clip_start, pane.timeline.clip_end, pane.timeline.duration) == (83.0, 95.0, 300.0)
     assert pane.open_button.isEnabled() and not pane.has_player
-    assert not pane.poster._image.isNull()
+    assert not pane.poster.pixmap().isNull()
     pane.show_item(None)
-    assert not pane.open_button.isEnabled() and pane.poster._image.isNull()
+    assert not pane.open_button.isEnabled() and pane.poster.pixmap().isNull()
 
 
 def test_icons_follow_the_palette_and_scale(qapp):

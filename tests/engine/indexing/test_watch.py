@@ -13,6 +13,7 @@ import pytest
 
 from engine.indexing import Indexer
 from engine.indexing.watch import LibraryWatcher, observers, supervisor
+from engine.indexing.watch.inbox import Inbox
 from engine.store import LibraryStore, VideoStatus
 from tests.engine.indexing.conftest import write_video
 
@@ -253,19 +254,19 @@ def test_a_root_removed_and_restored_loses_nothing(lib: Lib, watcher_for, tmp_pa
     assert wait_for(lambda: "c.avi" in lib.indexed())
 
 
-def test_an_injected_handler_fault_is_recovered(lib: Lib, watcher_for) -> None:
+def test_an_injected_handler_fault_is_recovered(lib: Lib, watcher_for, monkeypatch) -> None:
     w = watcher_for(lib)
     assert w.wait_idle(20)
-    real_put = w._inbox.put
+    real_put = Inbox.put
     faults = {"left": 3}
 
-    def faulty_put(root, change):
+    def faulty_put(inbox, root, change):
         if faults["left"] > 0:
             faults["left"] -= 1
             raise RuntimeError("injected handler fault")
-        real_put(root, change)
+        real_put(inbox, root, change)
 
-    w._inbox.put = faulty_put
+    monkeypatch.setattr(Inbox, "put", faulty_put)  # the watcher's inbox, through its public class
     write_video(lib.root / "lost.avi", 21)  # its first events are lost to the fault
     assert wait_for(lambda: "lost.avi" in lib.indexed())  # the fault's rescan finds it
     assert w.stats().handler_faults == 3
@@ -274,11 +275,14 @@ def test_an_injected_handler_fault_is_recovered(lib: Lib, watcher_for) -> None:
     assert w.stats().observer_restarts == 0
 
 
-def test_a_dead_observer_is_restarted_and_what_it_missed_indexed(lib: Lib, watcher_for) -> None:
+def test_a_dead_observer_is_restarted_and_what_it_missed_indexed(lib: Lib, watcher_for, monkeypatch) -> None:
+    made: list = []
+    real = observers.make_native_observer
+    monkeypatch.setattr(observers, "make_native_observer", lambda: made.append(real()) or made[-1])
     w = watcher_for(lib)
     assert w.wait_idle(20)
-    rooted = w._supervisor._roots[str(lib.root)].observer
-    rooted.observer.stop()  # watchdog's threads die
+    assert len(made) == 1
+    made[0].stop()  # watchdog's threads die behind the watcher's back
     write_video(lib.root / "missed.avi", 31)
     assert wait_for(lambda: "missed.avi" in lib.indexed())
     assert w.stats().observer_restarts == 1
@@ -310,24 +314,23 @@ def test_pause_holds_indexing_until_resume(lib: Lib, watcher_for) -> None:
     assert wait_for(lambda: "held.avi" in lib.indexed())
 
 
-def test_stop_is_prompt_and_start_again_catches_up(lib: Lib, watcher_for, tiny) -> None:
+def test_stop_returns_and_start_again_catches_up(lib: Lib, watcher_for, tiny) -> None:
     w = watcher_for(lib)
     assert w.wait_idle(20)
-    started = time.monotonic()
-    w.stop()
-    assert time.monotonic() - started < 5 and not w.is_running
+    w.stop()  # how long it takes is a figure in tests/bench/watch_bench.py, not an assertion here
+    assert not w.is_running
     write_video(lib.root / "while_off.avi", 61)  # changed while nothing ran
     again = watcher_for(lib)
     assert wait_for(lambda: "while_off.avi" in lib.indexed())
     assert again.is_running
 
 
-def test_the_periodic_rescan_catches_what_events_missed(lib: Lib, watcher_for) -> None:
+def test_the_periodic_rescan_catches_what_events_missed(lib: Lib, watcher_for, monkeypatch) -> None:
     w = watcher_for(lib, rescan_interval_s=1.5)
     assert w.wait_idle(20)
     first_scan = w.status()[str(lib.root)]["last_scan"]
     assert first_scan is not None
-    w._inbox.put = lambda root, change: None  # every event from now on is lost, as on a flaky mount
+    monkeypatch.setattr(Inbox, "put", lambda inbox, root, change: None)  # every event lost: a flaky mount
     write_video(lib.root / "unseen.avi", 91)
     assert wait_for(lambda: "unseen.avi" in lib.indexed())
     assert w.status()[str(lib.root)]["last_scan"] > first_scan

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import time
 from pathlib import Path
@@ -45,6 +46,27 @@ def make_supervisor(store: LibraryStore, inbox: Inbox, **kw) -> Supervisor:
     kw.setdefault("poll_interval_s", 0.2)
     kw.setdefault("health_interval_s", 3600.0)  # tests call check() themselves
     return Supervisor(StoreLibrary(store), inbox, **kw)
+
+
+@pytest.fixture
+def native_observers(monkeypatch) -> list:
+    """Every watchdog observer the supervisor starts for a root, newest last (through the public factory)."""
+    made: list = []
+    real = observers.make_native_observer
+
+    def make():
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(observers, "make_native_observer", make)
+    return made
+
+
+def kill(observer) -> None:
+    """Stop watchdog's threads behind the supervisor's back, as a crash in them would."""
+    observer.stop()
+    observer.join(5)
+    assert not observer.is_alive()
 
 
 def collect(inbox: Inbox, name: str, timeout: float = 5.0) -> Drained:
@@ -218,20 +240,19 @@ def test_an_emptied_root_with_known_videos_is_offline(store, root) -> None:
         sup.stop()
 
 
-def test_a_dead_observer_is_restarted_and_its_root_rescanned(store, root) -> None:
+def test_a_dead_observer_is_restarted_and_its_root_rescanned(store, root, native_observers) -> None:
     store.add_folder(root)
     inbox = Inbox()
     sup = make_supervisor(store, inbox)
     sup.start()
     try:
         inbox.drain()
-        watch = sup._roots[str(root)].observer
-        assert watch is not None and watch.alive()
-        watch.observer.stop()  # watchdog's thread dies behind the supervisor's back
-        assert wait_for(lambda: not watch.alive())
+        assert len(native_observers) == 1 and sup.status()[str(root)].state == RootState.WATCHING
+        kill(native_observers[0])
         sup.check()
         status = sup.status()[str(root)]
         assert status.restarts == 1 and status.state == RootState.WATCHING
+        assert len(native_observers) == 2 and native_observers[1].is_alive()
         assert [(r.kind, r.reason) for r in inbox.drain().requests] == [
             (RequestKind.RESCAN, "observer restarted")
         ]
@@ -241,20 +262,19 @@ def test_a_dead_observer_is_restarted_and_its_root_rescanned(store, root) -> Non
         sup.stop()
 
 
-def test_repeated_deaths_switch_a_root_to_polling(store, root, monkeypatch) -> None:
+def test_repeated_deaths_switch_a_root_to_polling(store, root, monkeypatch, native_observers) -> None:
     store.add_folder(root)
     monkeypatch.setattr(supervisor, "TROUBLE_LIMIT", 2)
     sup = make_supervisor(store, Inbox())
     sup.start()
     try:
         for _ in range(2):
-            watch = sup._roots[str(root)].observer
-            watch.observer.stop()
-            assert wait_for(lambda w=watch: not w.alive())
+            kill(native_observers[-1])
             sup.check()
         status = sup.status()[str(root)]
         assert status.state == RootState.POLLING
         assert status.restarts == 2
+        assert len(native_observers) == 2  # polling now: no third native observer
     finally:
         sup.stop()
 
@@ -283,7 +303,8 @@ def test_a_handler_fault_never_escapes_and_watching_goes_on(store, root) -> None
         (root / "second.mp4").write_bytes(b"v")
         seen = collect(inbox, "second.mp4")
         assert any(c.path.endswith("second.mp4") for c in seen.changes)
-        assert sup._roots[str(root)].observer.alive()
+        sup.check()
+        assert sup.status()[str(root)].restarts == 0  # the observer survived its handler's fault
         # The lost event is made good by a rescan of its root.
         assert (RequestKind.RESCAN, str(root), "handler fault") in [
             (r.kind, r.root, r.reason) for r in seen.requests
@@ -302,33 +323,35 @@ def test_the_handler_swallows_an_unconvertible_event() -> None:
     assert len(faults) == 1 and isinstance(faults[0], TypeError)
 
 
-@pytest.mark.skipif(not hasattr(observers, "Observer"), reason="no native observer")
-def test_a_real_inotify_queue_overflow_asks_for_a_rescan(store, root, tmp_path) -> None:
-    fd_cls = getattr(__import__("watchdog.observers.inotify_c", fromlist=["InotifyFD"]), "InotifyFD", None)
-    if fd_cls is None:
-        pytest.skip("not inotify")
-    try:
-        max_events = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
-    except OSError:
-        pytest.skip("no inotify limits to read")
-    if max_events > 40_000:
-        pytest.skip("the kernel queue is too large to overflow cheaply")
+def test_an_overflow_warning_from_a_roots_observer_asks_for_a_rescan(store, root, native_observers) -> None:
+    """watchdog reports a kernel queue overflow only as a log warning from the observer's threads.
+
+    The warning is logged here from the observer's own dispatch thread (a handler call), the way
+    watchdog logs it; forcing a real kernel overflow would mean holding watchdog's private reader lock.
+    """
     store.add_folder(root)
     inbox = Inbox()
+    real_put = inbox.put
+
+    def put_then_overflow(r: str, change: Change) -> None:
+        if change.path.endswith("burst.mp4"):
+            logging.getLogger(observers.INOTIFY_LOGGER).warning("Inotify queue overflowed; events were lost")
+        real_put(r, change)
+
+    inbox.put = put_then_overflow  # type: ignore[method-assign]
     sup = make_supervisor(store, inbox)
     sup.start()
     try:
         inbox.drain()
-        watch = sup._roots[str(root)].observer
-        fd = watch.observer._inotify_fd
-        # Hold the reader's lock so the kernel queue fills up, as under a heavy burst on a busy machine.
-        with fd._lock:
-            for i in range(max_events + 2000):
-                (root / f"f{i}.txt").touch()
-            time.sleep(0.2)
-        assert wait_for(lambda: sup._overflowed_threads or sup.status()[str(root)].overflows, 10.0)
-        sup.check()
-        assert sup.status()[str(root)].overflows == 1
-        assert any(r.reason == "queue overflow" for r in inbox.drain().requests)
+        assert sup.status()[str(root)].overflows == 0
+        (root / "burst.mp4").write_bytes(b"v")
+
+        def overflowed() -> bool:
+            sup.check()
+            return sup.status()[str(root)].overflows > 0
+
+        assert wait_for(overflowed)
+        assert any(r.reason == "queue overflow" and r.root == str(root) for r in inbox.drain().requests)
+        assert sup.status()[str(root)].restarts == 0 and native_observers[0].is_alive()
     finally:
         sup.stop()
