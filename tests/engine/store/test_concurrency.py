@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -88,13 +87,11 @@ def test_sigkill_mid_transaction_leaves_the_old_state(library: Path) -> None:
 def test_readers_are_not_blocked_by_an_open_write_transaction(library: Path) -> None:
     proc = _start_stalled_writer(library)
     try:
-        with LibraryStore.open(library, busy_timeout_s=5.0) as store:
-            t0 = time.perf_counter()
+        # No busy timeout: a read that had to wait for the writer's lock would fail at once.
+        with LibraryStore.open(library, busy_timeout_s=0.0) as store:
             clips, hits, _ = _snapshot(store)
-            elapsed = time.perf_counter() - t0
         # The reader sees the last committed state, at once (WAL snapshot, no lock wait).
         assert clips == 3 and len(hits) == 3
-        assert elapsed < 1.0
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -119,19 +116,15 @@ def test_reader_thread_while_a_writer_thread_commits(tmp_path: Path) -> None:
 
     writer = threading.Thread(target=write)
     writer.start()
-    latencies: list[float] = []
     seen: list[int] = []
-    with LibraryStore.open(db) as reader:
+    with LibraryStore.open(db, busy_timeout_s=0.0) as reader:  # any wait on the writer's lock raises
         while not done.is_set():
-            t0 = time.perf_counter()
             seen.append(reader.counts().clips)
             reader.knn(unit(1, 0), 10)
-            latencies.append(time.perf_counter() - t0)
     writer.join(timeout=60)
     store.close()
     assert not errors, errors
     assert seen == sorted(seen), "a reader must never see clips disappear while videos are only added"
-    assert max(latencies) < 1.0
     with LibraryStore.open(db) as final:
         assert final.counts().clips == 1 + 40 * 20
         assert final.check() == []
