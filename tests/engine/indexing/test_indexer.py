@@ -168,6 +168,7 @@ def _indexed_now(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_killed_indexer_resumes_without_loss_or_duplicates(tmp_path: Path, make_video) -> None:
     root = tmp_path / "many"
     for i in range(24):

@@ -141,6 +141,7 @@ def test_a_slow_copy_is_indexed_once_and_complete(lib: Lib, watcher_for, tmp_pat
     assert stats.indexed == 2 and stats.failed == 0
 
 
+@pytest.mark.slow
 def test_renaming_a_folder_of_100_videos_encodes_nothing(lib: Lib, watcher_for, tiny) -> None:
     trip = lib.root / "trip"
     for i in range(100):

@@ -49,6 +49,7 @@ def _indexed(db: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 def test_sigterm_during_indexing_leaves_nothing_half_written(tmp_path: Path) -> None:
     root = tmp_path / "videos"
     for i in range(VIDEOS):
@@ -124,6 +125,7 @@ def test_watch_refuses_a_missing_folder(tmp_path: Path) -> None:
         assert store.list_folders() == []
 
 
+@pytest.mark.slow
 def test_watch_with_a_model_that_cannot_load_says_so(tmp_path: Path) -> None:
     root = tmp_path / "videos"
     root.mkdir()

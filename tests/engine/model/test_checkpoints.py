@@ -126,6 +126,7 @@ def test_clip_only_checkpoint_is_zero_shot(tmp_path: Path) -> None:
     assert torch.allclose(w, torch.tensor([[1 / 3, 1 / 3, 1 / 3, 0.0]]), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_real_vit_b32_teachclip_checkpoint(tmp_path: Path) -> None:
     """The issue's done-criterion: the real ViT-B/32 architecture with random weights, TeachCLIP naming."""
     config = ModelConfig(

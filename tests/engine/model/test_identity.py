@@ -90,6 +90,7 @@ def test_tampered_folder_is_refused(tiny: GlimpseModel, tmp_path: Path) -> None:
         load_model(str(empty))
 
 
+@pytest.mark.slow
 def test_fingerprint_stable_across_processes(tiny: GlimpseModel) -> None:
     code = "from engine.model import load_model; print(load_model('tiny').fingerprint)"
     out = subprocess.run(

@@ -64,6 +64,7 @@ def test_unknown_names_and_tags() -> None:
         load_model("ViT-B-32-quickgelu:nonexistent-tag")
 
 
+@pytest.mark.slow
 def test_cached_weights_load_without_network() -> None:
     """Weights already in open_clip's cache (under Glimpse's cache folder) load offline, zero-shot."""
     config = pretrained_config("ViT-B-32-quickgelu:openai", "ViT-B-32-quickgelu", "openai")
