@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from engine.indexing import Indexer
 from engine.model import load_model
@@ -15,6 +16,7 @@ from engine.train.synthetic import Event, SyntheticSpec, SyntheticVideo, make_sy
 from engine.train.teachers import ClipTeacher, FileTeacher, precompute_teacher, write_teacher_file
 
 
+@pytest.mark.slow
 def test_trained_checkpoint_carries_afa_weights_into_search(tmp_path):
     model = load_model("tiny", device="cpu")
     videos = [

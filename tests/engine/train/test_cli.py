@@ -25,6 +25,7 @@ def data(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_train_then_eval(data, tmp_path, capsys):
     out = tmp_path / "student"
     code, stdout, err = _run(

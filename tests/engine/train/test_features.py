@@ -37,6 +37,7 @@ def _count_encodes(model, calls):
     model.encode_frames = encode
 
 
+@pytest.mark.slow
 def test_training_epochs_after_the_first_touch_no_decoder(counted, tmp_path):
     model = load_model("tiny", device="cpu")
     _count_encodes(model, counted)

@@ -32,6 +32,7 @@ def _interrupt_at(limit):
     return on_step
 
 
+@pytest.mark.slow
 def test_resume_continues_at_the_right_step_and_matches_a_straight_run(train_set, tmp_path):
     cache = tmp_path / "cache"
     config = TrainConfig(epochs=3, batch_size=4, lr=1e-3)
@@ -75,6 +76,7 @@ def test_resume_continues_at_the_right_step_and_matches_a_straight_run(train_set
         torch.testing.assert_close(resumed_model.head.state_dict()[key], value, atol=1e-5, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_saved_checkpoint_loads_and_its_afa_weights_follow_the_teacher(train_set, tmp_path):
     model = load_model("tiny", device="cpu")
     feats = extract_features(model, train_set)
@@ -106,6 +108,7 @@ def test_saved_checkpoint_loads_and_its_afa_weights_follow_the_teacher(train_set
     assert (weights[:, 0] > 1.5 * uniform[:, 0]).all()  # and leaning where the teacher pointed
 
 
+@pytest.mark.slow
 def test_zero_shot_model_gets_a_head_and_text_tower_can_train(train_set, tmp_path):
     model = load_model("tiny", device="cpu")
     model.head = None
