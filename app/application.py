@@ -65,10 +65,17 @@ def run(
 
     Returns:
         The event loop's exit code.
+
+    Raises:
+        DisplayUnavailableError: no display, or Qt's platform plugin lacks a system library.
     """
     from app.main_window import MainWindow
+    from app.platform_check import DisplayUnavailableError, platform_problem
     from app.settings import AppSettings
 
+    problem = platform_problem() if QApplication.instance() is None else None
+    if problem is not None:  # Qt would abort the process with a generic message: say what is missing
+        raise DisplayUnavailableError(problem.sentence)
     app = create_application(argv)
     sys.excepthook = _crash_dialog
     settings = AppSettings.load()
