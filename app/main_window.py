@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app import operations as ops
 from app.formatting import path_with_timestamp
 from app.heap import freeze_long_lived
+from app.i18n.engine_messages import engine_sentence
 from app.icons import icon
 from app.indexing_controller import IndexingController
 from app.library_actions import LibraryActions
@@ -56,9 +57,9 @@ def describe_query(query: Any) -> str:
     """A few words for the status line about a query that is not typed text ("like holiday.jpg ")."""
     path = getattr(query, "path", None)
     if path is not None:
-        return f"like {Path(path).name} "
+        return QCoreApplication.translate("MainWindow", "like {name} ").format(name=Path(path).name)
     if hasattr(query, "clip_id"):
-        return "like the chosen moment "
+        return QCoreApplication.translate("MainWindow", "like the chosen moment ")
     return ""
 
 
@@ -110,8 +111,8 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.search_bar = SearchBar(self)
         self.settings_button = QToolButton(self)
         self.settings_button.setIcon(icon("settings"))
-        self.settings_button.setToolTip("Settings (Ctrl+,)")
-        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
         top = QHBoxLayout()
         top.setContentsMargins(12, 12, 12, 8)
         top.setSpacing(8)
@@ -228,11 +229,11 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def search(self, query: Any) -> None:
         """Search off the UI thread; a text, an ImageQuery or a ClipQuery."""
         if self.snapshot.is_empty and self.snapshot_loaded:
-            self.status("Add a folder of videos first.")
+            self.status(self.tr("Add a folder of videos first."))
             return
         self._search_gen += 1
         gen = self._search_gen
-        self.status("Searching\u2026")
+        self.status(self.tr("Searching\u2026"))
         self.when_model_ready(lambda: self._start_search(gen, query))
 
     def _start_search(self, gen: int, query: Any) -> None:
@@ -255,12 +256,15 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             self.banner.hide_banner()
         self.results_model.set_items(outcome.items)
         n = len(outcome.items)
-        note = "".join(f" {w}" for w in outcome.warnings)
+        note = "".join(f" {engine_sentence(w)}" for w in outcome.warnings)
         what = describe_query(outcome.query)
-        self.status(f"{n} moment{'s' if n != 1 else ''} {what}in {outcome.elapsed_s:.2f} s.{note}")
+        found = self.tr("1 moment {what}in {s} s.") if n == 1 else self.tr("{n} moments {what}in {s} s.")
+        self.status(found.format(n=n, what=what, s=f"{outcome.elapsed_s:.2f}") + note)
         self.empty_label.setVisible(n == 0)
         if n == 0:
-            self.empty_label.setText("Nothing matched. Try other words, or drop an image on the window.")
+            self.empty_label.setText(
+                self.tr("Nothing matched. Try other words, or drop an image on the window.")
+            )
         else:
             self.results_view.select_row(0)
 
@@ -272,7 +276,10 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def choose_image(self) -> None:
         """Pick an image file and search by it."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Search by image", "", "Images (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)"
+            self,
+            self.tr("Search by image"),
+            "",
+            self.tr("Images") + " (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)",
         )
         if path:
             self.search_image(path)
@@ -301,13 +308,13 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             r = self.results_model.item(row).result
             self.preview.stop()
             if not open_in_system_player(r.path, r.start):
-                self.status("No program is set up to play this file.")
+                self.status(self.tr("No program is set up to play this file."))
 
     def copy_result_path(self, row: int) -> None:
         """Put "path @ mm:ss" of a result on the clipboard."""
         r = self.results_model.item(row).result
         QGuiApplication.clipboard().setText(path_with_timestamp(r.path, r.start))
-        self.status("Copied the path with its timestamp.")
+        self.status(self.tr("Copied the path with its timestamp."))
 
     def _focus_results(self) -> None:
         if self.results_model.rowCount():
@@ -349,8 +356,8 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
 
     def _show_error(self, exc: BaseException) -> None:
         log.info("shown to the user: %s", exc)
-        self.status(str(exc))
-        self.banner.show_message(str(exc))
+        self.status(engine_sentence(str(exc)))
+        self.banner.show_message(engine_sentence(str(exc)))
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask a yes/no question (tests replace this)."""

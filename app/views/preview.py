@@ -81,7 +81,7 @@ class PreviewPane(QWidget):
         super().__init__(parent)
         self.setObjectName("previewPane")
         self.item: ResultItem | None = None
-        self.title = ElidedLabel("Select a result to preview it", self)
+        self.title = ElidedLabel(self.tr("Select a result to preview it"), self)
         self.title.setObjectName("previewTitle")
         self.subtitle = ElidedLabel("", self)
         self.subtitle.setObjectName("muted")
@@ -91,9 +91,9 @@ class PreviewPane(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.poster)
         self.timeline = ClipTimeline(self)
-        self.play_button = QPushButton(icon("play"), "Play", self)
-        self.open_button = QPushButton(icon("open-external"), "Open in player", self)
-        self.open_button.setToolTip("Open in the system player at the clip's start (Enter)")
+        self.play_button = QPushButton(icon("play"), self.tr("Play"), self)
+        self.open_button = QPushButton(icon("open-external"), self.tr("Open in player"), self)
+        self.open_button.setToolTip(self.tr("Open in the system player at the clip's start (Enter)"))
         self.sound_button = QToolButton(self)
         self.sound_button.setCheckable(True)  # previews start muted: selecting a card should not blare
         self.sound_button.toggled.connect(self._set_sound)
@@ -155,7 +155,7 @@ class PreviewPane(QWidget):
         if self.player is not None:
             self.player.stop()
         if item is None:
-            self.title.setText("Select a result to preview it")
+            self.title.setText(self.tr("Select a result to preview it"))
             self.subtitle.setText("")
             self.folder.setText("")
             self.poster.set_image(QImage())
@@ -166,7 +166,11 @@ class PreviewPane(QWidget):
             return
         r = item.result
         self.title.setText(PurePath(r.path).name)
-        self.subtitle.setText(f"{format_range(r.start, r.end)} of {format_time(r.duration)}")
+        self.subtitle.setText(
+            self.tr("{range} of {length}").format(
+                range=format_range(r.start, r.end), length=format_time(r.duration)
+            )
+        )
         self.folder.setText(str(PurePath(r.path).parent))
         top = r.top_frame
         poster = QImage()
@@ -186,8 +190,10 @@ class PreviewPane(QWidget):
 
     def _set_sound(self, on: bool) -> None:
         self.sound_button.setIcon(icon("sound" if on else "muted"))
-        self.sound_button.setToolTip("Sound on (click to mute)" if on else "Muted (click for sound)")
-        self.sound_button.setAccessibleName("Sound")
+        self.sound_button.setToolTip(
+            self.tr("Sound on (click to mute)") if on else self.tr("Muted (click for sound)")
+        )
+        self.sound_button.setAccessibleName(self.tr("Sound"))
         audio = getattr(self, "audio", None)
         if audio is not None:
             audio.setMuted(not on)
@@ -228,12 +234,14 @@ class PreviewPane(QWidget):
         from PySide6.QtMultimedia import QMediaPlayer
 
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
         self.play_button.setIcon(icon("pause" if playing else "play"))
 
     def _player_error(self, _error: Any, message: str) -> None:
         log.warning("preview playback failed: %s", message)
         self.stack.setCurrentWidget(self.poster)
         self.subtitle.setText(
-            f"Preview cannot play this file ({message}); Enter opens it in the system player."
+            self.tr("Preview cannot play this file ({message}); Enter opens it in the system player.").format(
+                message=message
+            )
         )

@@ -36,7 +36,7 @@ class ResultsView(QListView):
         scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
         self.setMinimumWidth(MIN_CARD_WIDTH + scrollbar + 2 * self.frameWidth())
         self.setMouseTracking(True)
-        self.setAccessibleName("Results")
+        self.setAccessibleName(self.tr("Results"))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.activated_result.emit(idx.row()))
@@ -75,12 +75,18 @@ class ResultsView(QListView):
         """The context menu for `row` (exposed for tests)."""
         menu = QMenu(self)
         menu.addAction(
-            icon("open-external"), "Open in system player", lambda: self.activated_result.emit(row)
+            icon("open-external"), self.tr("Open in system player"), lambda: self.activated_result.emit(row)
         )
-        menu.addAction(icon("folder"), "Open containing folder", lambda: self.open_folder_requested.emit(row))
-        menu.addAction(icon("copy"), "Copy path with timestamp", lambda: self.copy_path_requested.emit(row))
+        menu.addAction(
+            icon("folder"), self.tr("Open containing folder"), lambda: self.open_folder_requested.emit(row)
+        )
+        menu.addAction(
+            icon("copy"), self.tr("Copy path with timestamp"), lambda: self.copy_path_requested.emit(row)
+        )
         menu.addSeparator()
-        menu.addAction(icon("similar"), "More like this", lambda: self.more_like_this_requested.emit(row))
+        menu.addAction(
+            icon("similar"), self.tr("More like this"), lambda: self.more_like_this_requested.emit(row)
+        )
         return menu
 
     def _menu(self, pos: QPoint) -> None:

@@ -190,7 +190,7 @@ def test_adding_a_folder_indexes_it_with_progress_and_failures(qtbot, tmp_path):
     assert any(p.videos_total == 3 for p in seen)
     assert window.indexing_status.isVisible()
     assert window.indexing_status.bar.maximum() == 3 and window.indexing_status.bar.value() == 3
-    assert window.library_model.index(0, Column.STATE).data() == "failed"
+    assert window.library_model.index(0, Column.STATE).data() == "indexed \u00b7 1 failed"
     item = window.library_panel.failures.topLevelItem(0)
     assert item.text(0).endswith("broken.mp4")
     assert "not a video" in item.text(1)
