@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "engine.commands.watch",
     "engine.commands.training",
     "engine.commands.gui",
+    "engine.commands.export",
 )
 
 

@@ -67,7 +67,8 @@ def test_catalogue_is_built_once_and_rebuilt_when_the_source_changes(tmp_path):
 def test_engine_sentences_are_translated(chinese):
     zh = engine_sentence("The image /tmp/a b.png does not exist.")
     assert zh == "图片 /tmp/a b.png 不存在。"
-    assert engine_sentence("not a video (no such file).") == "不是视频 (no such file)."
+    assert engine_sentence("a.mp4: not a video (no such file).") == "a.mp4: 不是视频（文件不存在）。"
+    assert engine_sentence("not a video (odd bytes).") == "不是视频 (odd bytes)."  # the phrase, at least
     assert engine_sentence("Something the catalogue does not know.") == "Something the catalogue does not know."
 
 
