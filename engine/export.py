@@ -263,7 +263,7 @@ def _reencode(
                     continue
                 if is_video:
                     frame = frame.reformat(format="yuv420p")
-                # Timestamps from the in point, in a base the encoder rescales from (frame rate or sample rate).
+                # Timestamps from the in point, in a base the encoder rescales from.
                 base = Fraction(1, 1000) if is_video else Fraction(1, frame.sample_rate)
                 frame.pts, frame.time_base = int(round((t - start) / base)), base
                 if is_video:
