@@ -239,10 +239,10 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def _start_search(self, gen: int, query: Any) -> None:
         if gen != self._search_gen:
             return
-        db, model, k = self.db, self.model, self.settings.results_k
+        db, model, k, hide = self.db, self.model, self.settings.results_k, self.settings.hide_copies
         self.runner.submit(
             Pool.SEARCH,
-            lambda _r: ops.run_search(db, model, query, k),
+            lambda _r: ops.run_search(db, model, query, k, hide_copies=hide),
             name="Searching",
             on_done=lambda out: self._on_results(gen, out),
             on_error=lambda e: self._on_search_error(gen, e),

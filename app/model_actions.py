@@ -115,7 +115,15 @@ class ModelActions:
         spec_changed = new.model_spec != self.wanted_model_spec()
         device_changed = new.device != self.settings.device
         watch_changed = new.watch_folders != self.settings.watch_folders
-        for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k", "language"):
+        for name in (
+            "device",
+            "sample_fps",
+            "clip_seconds",
+            "watch_folders",
+            "results_k",
+            "language",
+            "hide_copies",
+        ):
             setattr(self.settings, name, getattr(new, name))
         self.settings.save()
         if watch_changed:

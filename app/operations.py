@@ -72,7 +72,12 @@ def _decode_one(data: bytes) -> QImage:
 
 
 def run_search(
-    db: Path | None, model: Any, query: Any, k: int, filters: SearchFilters | None = None
+    db: Path | None,
+    model: Any,
+    query: Any,
+    k: int,
+    filters: SearchFilters | None = None,
+    hide_copies: bool = True,
 ) -> SearchOutcome:
     """Search the library and decode the result thumbnails.
 
@@ -98,7 +103,9 @@ def run_search(
         )
     began = time.perf_counter()
     with LibraryStore.open(path, readonly=True) as store:
-        results = Searcher(store, model).search(query, k=k, filters=filters)
+        searcher = Searcher(store, model)
+        searcher.hide_copies = hide_copies
+        results = searcher.search(query, k=k, filters=filters)
     items = [ResultItem(r, decode_thumbs([f.thumb for f in r.frames])) for r in results]
     warnings = [str(w) for w in getattr(results, "warnings", [])]
     return SearchOutcome(query, items, time.perf_counter() - began, warnings)

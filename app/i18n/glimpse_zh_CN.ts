@@ -28,6 +28,21 @@ Your library is safe; the details below help to fix it.</source>
         </message>
     </context>
     <context>
+        <name>CopiesNote</name>
+        <message>
+            <source> · also in 1 other file</source>
+            <translation> · 另有 1 个文件包含此片段</translation>
+        </message>
+        <message>
+            <source> · also in {n} other files</source>
+            <translation> · 另有 {n} 个文件包含此片段</translation>
+        </message>
+        <message>
+            <source>Open the copy {name}</source>
+            <translation>打开副本 {name}</translation>
+        </message>
+    </context>
+    <context>
         <name>EngineMessages</name>
         <message>
             <source>The query is empty; type what you are looking for.</source>
@@ -697,6 +712,10 @@ Your library is safe; the details below help to fix it.</source>
         <message>
             <source>Keep the library in step with the folders while Glimpse is open</source>
             <translation>Glimpse 打开期间让媒体库与文件夹保持同步</translation>
+        </message>
+        <message>
+            <source>Hide copies: show a moment held in several files once</source>
+            <translation>隐藏副本：多个文件中的同一片段只显示一次</translation>
         </message>
         <message>
             <source>System language</source>

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainte
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.models.results_model import FrameHighlight, ResultRole
+from app.views.copies_note import copies_note
 
 MARGIN = 6  # between cards
 PAD = 10  # inside a card
@@ -192,7 +193,9 @@ class ResultDelegate(QStyledItemDelegate):
         score_w = fm_small.horizontalAdvance(score_text)
         folder_w = card.width() - 2 * PAD - score_w - 12
         folder = fm_small.elidedText(
-            str(index.data(ResultRole.FOLDER) or ""), Qt.TextElideMode.ElideMiddle, folder_w
+            str(index.data(ResultRole.FOLDER) or "") + copies_note(index.data(ResultRole.RESULT)),
+            Qt.TextElideMode.ElideMiddle,
+            folder_w,
         )
         painter.drawText(
             QRect(card.left() + PAD, y, folder_w, fm_small.height()), Qt.AlignmentFlag.AlignLeft, folder

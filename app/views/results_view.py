@@ -7,7 +7,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidget
 
 from app.icons import icon
-from app.models.results_model import ResultsModel
+from app.models.results_model import ResultRole, ResultsModel
+from app.views.copies_note import add_copy_actions
 from app.views.result_delegate import MIN_CARD_WIDTH, ResultDelegate
 
 
@@ -87,6 +88,7 @@ class ResultsView(QListView):
         menu.addAction(
             icon("similar"), self.tr("More like this"), lambda: self.more_like_this_requested.emit(row)
         )
+        add_copy_actions(menu, self.model().index(row, 0).data(ResultRole.RESULT))
         return menu
 
     def _menu(self, pos: QPoint) -> None:

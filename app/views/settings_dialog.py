@@ -96,6 +96,8 @@ class SettingsDialog(QDialog):
             self.tr("Keep the library in step with the folders while Glimpse is open"), self
         )
         self.watch_check.setChecked(settings.watch_folders)
+        self.copies_check = QCheckBox(self.tr("Hide copies: show a moment held in several files once"), self)
+        self.copies_check.setChecked(settings.hide_copies)
         self.language_combo = QComboBox(self)
         self.language_combo.addItem(self.tr("System language"), "")
         self.language_combo.addItem("English", "en")  # each language by its own name
@@ -112,6 +114,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Sampling rate"), self.fps_spin)
         form.addRow(self.tr("Clip length"), self.clip_spin)
         form.addRow("", self.watch_check)
+        form.addRow("", self.copies_check)
         form.addRow(self.tr("Language"), self.language_combo)
         note = QLabel(
             self.tr(
@@ -153,6 +156,7 @@ class SettingsDialog(QDialog):
             clip_seconds=float(self.clip_spin.value()),
             watch_folders=self.watch_check.isChecked(),
             language=str(self.language_combo.currentData() or ""),
+            hide_copies=self.copies_check.isChecked(),
         )
 
     def _update_enabled(self) -> None:
