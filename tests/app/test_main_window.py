@@ -39,7 +39,9 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _settings() -> AppSettings:
-    return AppSettings(model_spec="tiny", device="cpu", watch_folders=False)
+    # red.mp4 and red_again.mp4 differ by a shade of red only: as content they are copies (engine.copies),
+    # and these tests want to see both files.
+    return AppSettings(model_spec="tiny", device="cpu", watch_folders=False, hide_copies=False)
 
 
 def _window(qtbot, db: Path | None, **kwargs) -> MainWindow:
@@ -68,9 +70,13 @@ def _answered(window: MainWindow, query) -> bool:
 
 
 def _engine_search(db: Path, window: MainWindow, query):
-    from engine.search import search
+    from engine.search import Searcher
+    from engine.store import LibraryStore
 
-    return search(query, k=window.settings.results_k, db=db, model=window.model)
+    with LibraryStore.open(db, readonly=True) as store:
+        searcher = Searcher(store, window.model)
+        searcher.hide_copies = window.settings.hide_copies
+        return searcher.search(query, k=window.settings.results_k)
 
 
 def test_welcome_state_without_a_library(qtbot):

@@ -4,7 +4,8 @@ Builds a small library from generated videos with the real Indexer and the `tiny
 search through the window, and grabs it. Usage (from the repository root):
 
     .venv/bin/python tests/bench/screenshot.py [--out docs/screenshot.png] [--scale 2] [--dark]
-    .venv/bin/python tests/bench/screenshot.py --language zh_CN --query 海边日落 --out docs/screenshot_zh_CN.png
+    .venv/bin/python tests/bench/screenshot.py --language zh_CN --query 海边日落 \
+        --out docs/screenshot_zh_CN.png
 """
 
 from __future__ import annotations
