@@ -159,6 +159,9 @@ class LibraryActions:
     def _on_index_finished(self, summary: Any) -> None:
         self.refresh_library()
         failed = getattr(summary, "failed", 0)
+        if not failed and not getattr(summary, "indexed", 0):
+            self.status(QCoreApplication.translate("MainWindow", "The library is up to date."))
+            return
         done = QCoreApplication.translate("MainWindow", "Indexing finished: {n} indexed").format(
             n=getattr(summary, "indexed", 0)
         )

@@ -91,6 +91,9 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             self.runner, self.wanted_model_spec, lambda: self.settings.device_or_none, self
         )
         self._search_gen = 0
+        self._k = self.settings.results_k  # grows by results_k each time the results are scrolled to the end
+        self._keep_place: tuple[int, int] | None = None  # (row, scroll) to restore after loading more
+        self._loading = False
         self.last_outcome: ops.SearchOutcome | None = None
         self.last_error: BaseException | None = None  # of the latest search, shown in the banner
         self._index_on_start = index_on_start
@@ -196,6 +199,8 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         )
         rv.copy_path_requested.connect(self.copy_result_path)
         rv.more_like_this_requested.connect(self.more_like_this)
+        bar = rv.verticalScrollBar()
+        bar.valueChanged.connect(lambda v: v > 0 and v == bar.maximum() and self.load_more())
         rv.back_to_search.connect(self.search_bar.focus)
         self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
         lp = self.library_panel
@@ -233,13 +238,14 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             return
         self._search_gen += 1
         gen = self._search_gen
+        self._k, self._keep_place = self.settings.results_k, None
         self.status(self.tr("Searching\u2026"))
         self.when_model_ready(lambda: self._start_search(gen, query))
 
     def _start_search(self, gen: int, query: Any) -> None:
         if gen != self._search_gen:
             return
-        db, model, k, hide = self.db, self.model, self.settings.results_k, self.settings.hide_copies
+        db, model, k, hide = self.db, self.model, self._k, self.settings.hide_copies
         self.runner.submit(
             Pool.SEARCH,
             lambda _r: ops.run_search(db, model, query, k, hide_copies=hide),
@@ -251,6 +257,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def _on_results(self, gen: int, outcome: ops.SearchOutcome) -> None:
         if gen != self._search_gen:
             return  # a newer search is on its way
+        self._loading = False
         self.last_outcome, self.last_error = outcome, None
         if self.banner.state == BannerState.MESSAGE:
             self.banner.hide_banner()
@@ -265,11 +272,28 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             self.empty_label.setText(
                 self.tr("Nothing matched. Try other words, or drop an image on the window.")
             )
+        elif self._keep_place is not None:  # more of the same results: stay where the user was
+            row, scroll = self._keep_place
+            self.results_view.select_row(row)
+            self.results_view.verticalScrollBar().setValue(scroll)
         else:
             self.results_view.select_row(0)
 
+    def load_more(self) -> None:
+        """The results were scrolled to the end: ask for results_k more moments of the same query."""
+        outcome = self.last_outcome
+        if outcome is None or self._loading or len(outcome.items) < self._k:  # all there is, or on its way
+            return
+        self._k += self.settings.results_k
+        self._search_gen += 1
+        self._loading = True
+        rv = self.results_view
+        self._keep_place = (rv.currentIndex().row(), rv.verticalScrollBar().value())
+        self._start_search(self._search_gen, outcome.query)
+
     def _on_search_error(self, gen: int, exc: BaseException) -> None:
         if gen == self._search_gen:
+            self._loading = False
             self.last_error = exc
             self._show_error(exc)
 

@@ -240,6 +240,10 @@ Your library is safe; the details below help to fix it.</source>
             <translation>索引已暂停</translation>
         </message>
         <message>
+            <source>The library is up to date.</source>
+            <translation>媒体库已是最新。</translation>
+        </message>
+        <message>
             <source>, {n} failed</source>
             <translation>，{n} 个失败</translation>
         </message>
@@ -438,6 +442,10 @@ Your library is safe; the details below help to fix it.</source>
 (one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):</source>
             <translation>{path} 下匹配这些规则的文件将被跳过
 （每行一个通配符规则，例如 */drafts/* 或 *.tmp.mp4）：</translation>
+        </message>
+        <message>
+            <source>The library is up to date.</source>
+            <translation>媒体库已是最新。</translation>
         </message>
         <message>
             <source>Indexing finished: {n} indexed</source>

@@ -42,6 +42,8 @@ def progress_text(p: IndexProgress) -> str:
             if p.videos_total
             else QCoreApplication.translate("IndexingStatus", "Indexing paused")
         )
+    if p.phase == Phase.DONE and p.videos_total == 0 and not p.videos_failed:
+        return QCoreApplication.translate("IndexingStatus", "The library is up to date.")
     if p.phase == Phase.DONE:
         failed = (
             QCoreApplication.translate("IndexingStatus", ", {n} failed").format(n=p.videos_failed)
@@ -120,7 +122,9 @@ class IndexingStatus(QWidget):
         self.label.setText(progress_text(p))
         self.file_label.setText(PurePath(p.current_file).name if p.current_file else p.message)
         self.file_label.setToolTip(p.current_file or p.message)
-        if p.phase != Phase.PAUSED or p.videos_total:
+        if p.phase == Phase.DONE and p.videos_total == 0 and not p.videos_failed:
+            self.setVisible(False)  # a rescan that found nothing new: no full bar, no "0 of 0"
+        elif p.phase != Phase.PAUSED or p.videos_total:
             self.setVisible(True)
 
     def set_busy(self, busy: bool) -> None:
