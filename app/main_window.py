@@ -39,6 +39,7 @@ from app.style import stylesheet
 from app.system_player import open_containing_folder, open_in_system_player
 from app.tasks import Pool, TaskRunner
 from app.views.elided_label import ElidedLabel
+from app.views.export_dialog import ExportDialog
 from app.views.indexing_status import IndexingStatus
 from app.views.library_panel import LibraryPanel
 from app.views.model_banner import BannerState, ModelBanner
@@ -203,6 +204,10 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         bar.valueChanged.connect(lambda v: v > 0 and v == bar.maximum() and self.load_more())
         rv.back_to_search.connect(self.search_bar.focus)
         self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
+        self.preview.export_requested.connect(
+            lambda: self.export_result(self.results_view.currentIndex().row())
+        )
+        self.results_view.export_requested.connect(self.export_result)
         lp = self.library_panel
         lp.add_requested.connect(self.choose_folder)
         lp.remove_requested.connect(self.remove_folder)
@@ -333,6 +338,17 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             self.preview.stop()
             if not open_in_system_player(r.path, r.start):
                 self.status(self.tr("No program is set up to play this file."))
+
+    def export_result(self, row: int) -> ExportDialog | None:
+        """Open "Export clip…" for a result, its range preset to the moment's (the dialog is returned)."""
+        if not 0 <= row < self.results_model.rowCount():
+            return None
+        r = self.results_model.item(row).result
+        dialog = ExportDialog(self.runner, r.path, r.start, r.end, r.duration, self)
+        dialog.finished_export.connect(lambda res: self.status(dialog.message.text()))
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def copy_result_path(self, row: int) -> None:
         """Put "path @ mm:ss" of a result on the clipboard."""

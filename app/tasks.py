@@ -29,6 +29,7 @@ class Pool(StrEnum):
     LIBRARY = "library"
     INDEX = "index"
     MODEL = "model"
+    EXPORT = "export"
 
 
 class TaskSignals(QObject):

@@ -211,6 +211,73 @@ Your library is safe; the details below help to fix it.</source>
         </message>
     </context>
     <context>
+        <name>ExportDialog</name>
+        <message>
+            <source>Export clip</source>
+            <translation>导出片段</translation>
+        </message>
+        <message>
+            <source>In: </source>
+            <translation>入点：</translation>
+        </message>
+        <message>
+            <source>Out: </source>
+            <translation>出点：</translation>
+        </message>
+        <message>
+            <source>Choose…</source>
+            <translation>选择…</translation>
+        </message>
+        <message>
+            <source>Export</source>
+            <translation>导出</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source> s</source>
+            <translation> 秒</translation>
+        </message>
+        <message>
+            <source>Save as</source>
+            <translation>另存为</translation>
+        </message>
+        <message>
+            <source>Videos</source>
+            <translation>视频</translation>
+        </message>
+        <message>
+            <source>Exporting…</source>
+            <translation>正在导出…</translation>
+        </message>
+        <message>
+            <source>Cancelling…</source>
+            <translation>正在取消…</translation>
+        </message>
+        <message>
+            <source>copied without re-encoding, from the keyframe at {t}</source>
+            <translation>未重新编码，从 {t} 处的关键帧起复制</translation>
+        </message>
+        <message>
+            <source>re-encoded from the in point</source>
+            <translation>已从入点起重新编码</translation>
+        </message>
+        <message>
+            <source>Saved {name} ({how}).</source>
+            <translation>已保存 {name}（{how}）。</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Export cancelled; nothing was written.</source>
+            <translation>导出已取消；未写入任何内容。</translation>
+        </message>
+    </context>
+    <context>
         <name>Formatting</name>
         <message>
             <source>about {n} s left</source>
@@ -578,6 +645,10 @@ Your library is safe; the details below help to fix it.</source>
             <translation>在系统播放器中从片段开头打开（回车）</translation>
         </message>
         <message>
+            <source>Export clip…</source>
+            <translation>导出片段…</translation>
+        </message>
+        <message>
             <source>{range} of {length}</source>
             <translation>{range}（全长 {length}）</translation>
         </message>
@@ -600,6 +671,18 @@ Your library is safe; the details below help to fix it.</source>
         <message>
             <source>Preview cannot play this file ({message}); Enter opens it in the system player.</source>
             <translation>预览无法播放此文件（{message}）；按回车可在系统播放器中打开。</translation>
+        </message>
+    </context>
+    <context>
+        <name>RangeTimeline</name>
+        <message>
+            <source>Clip range</source>
+            <extracomment>The shortest range the handles allow (seconds).</extracomment>
+            <translation>片段范围</translation>
+        </message>
+        <message>
+            <source>Export {range}</source>
+            <translation>导出 {range}</translation>
         </message>
     </context>
     <context>
@@ -642,6 +725,10 @@ Your library is safe; the details below help to fix it.</source>
         <message>
             <source>Copy path with timestamp</source>
             <translation>复制带时间点的路径</translation>
+        </message>
+        <message>
+            <source>Export clip…</source>
+            <translation>导出片段…</translation>
         </message>
         <message>
             <source>More like this</source>

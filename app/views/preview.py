@@ -76,6 +76,7 @@ class PreviewPane(QWidget):
     """Plays the selected moment from its start; double-click or "Open in player" hands it to the system."""
 
     open_requested = Signal()
+    export_requested = Signal()  # "Export clip…": the main window opens app.views.export_dialog
 
     def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
         super().__init__(parent)
@@ -102,6 +103,11 @@ class PreviewPane(QWidget):
         self.open_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle_play)
         self.open_button.clicked.connect(self.open_requested.emit)
+        self.export_button = QPushButton(icon("export-clip"), "", self)  # icon only: the pane stays narrow
+        self.export_button.setToolTip(self.tr("Export clip\u2026"))
+        self.export_button.setAccessibleName(self.tr("Export clip\u2026"))
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_requested.emit)
         self.timeline.seek_requested.connect(self.seek)
 
         buttons = QHBoxLayout()
@@ -109,6 +115,7 @@ class PreviewPane(QWidget):
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.sound_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -162,6 +169,7 @@ class PreviewPane(QWidget):
             self.timeline.set_clip(0.0, 0.0, 0.0)
             self.play_button.setEnabled(False)
             self.open_button.setEnabled(False)
+            self.export_button.setEnabled(False)
             self.stack.setCurrentWidget(self.poster)
             return
         r = item.result
@@ -181,6 +189,7 @@ class PreviewPane(QWidget):
         self.stack.setCurrentWidget(self.poster)
         self.timeline.set_clip(r.duration, r.start, r.end)
         self.open_button.setEnabled(True)
+        self.export_button.setEnabled(True)
         self.play_button.setEnabled(self.player is not None)
         if self.player is not None:
             self._pending_seek_ms = int(r.start * 1000)

@@ -20,6 +20,7 @@ class ResultsView(QListView):
     open_folder_requested = Signal(int)
     copy_path_requested = Signal(int)
     more_like_this_requested = Signal(int)
+    export_requested = Signal(int)  # row: "Export clip…"
     back_to_search = Signal()
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
@@ -84,6 +85,7 @@ class ResultsView(QListView):
         menu.addAction(
             icon("copy"), self.tr("Copy path with timestamp"), lambda: self.copy_path_requested.emit(row)
         )
+        menu.addAction(icon("export-clip"), self.tr("Export clip\u2026"), lambda: self.export_requested.emit(row))
         menu.addSeparator()
         menu.addAction(
             icon("similar"), self.tr("More like this"), lambda: self.more_like_this_requested.emit(row)

@@ -19,3 +19,4 @@ def test_card_note_and_menu_list_the_copies(qtbot, result_factory):
     qtbot.addWidget(view)
     texts = [a.text() for a in view.build_menu(0).actions()]
     assert "Open the copy beach_4k.mp4" in texts and "Open the copy beach.avi" in texts
+    assert "Export clip\u2026" in texts
