@@ -797,6 +797,10 @@ Your library is safe; the details below help to fix it.</source>
             <translation>open_clip 的“名称:预训练权重”，或“tiny”</translation>
         </message>
         <message>
+            <source>automatic</source>
+            <translation>自动</translation>
+        </message>
+        <message>
             <source> frames/s</source>
             <translation> 帧/秒</translation>
         </message>

@@ -85,7 +85,9 @@ class ResultsView(QListView):
         menu.addAction(
             icon("copy"), self.tr("Copy path with timestamp"), lambda: self.copy_path_requested.emit(row)
         )
-        menu.addAction(icon("export-clip"), self.tr("Export clip\u2026"), lambda: self.export_requested.emit(row))
+        menu.addAction(
+            icon("export-clip"), self.tr("Export clip\u2026"), lambda: self.export_requested.emit(row)
+        )
         menu.addSeparator()
         menu.addAction(
             icon("similar"), self.tr("More like this"), lambda: self.more_like_this_requested.emit(row)

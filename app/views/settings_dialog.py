@@ -81,8 +81,9 @@ class SettingsDialog(QDialog):
         ckpt_row.addWidget(self.browse_button)
 
         self.device_combo = QComboBox(self)
-        self.device_combo.addItems(list(DEVICES))
-        self.device_combo.setCurrentText(settings.device)
+        for device in DEVICES:  # device names are the engine's; only "auto" is a word to translate
+            self.device_combo.addItem(self.tr("automatic") if device == "auto" else device, device)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(settings.device)))
         self.fps_spin = QDoubleSpinBox(self)
         self.fps_spin.setRange(0.1, 10.0)
         self.fps_spin.setSingleStep(0.5)
@@ -151,7 +152,7 @@ class SettingsDialog(QDialog):
         return replace(
             self._settings,
             model_spec=self.model_spec() or self._settings.model_spec,
-            device=self.device_combo.currentText(),
+            device=str(self.device_combo.currentData() or "auto"),
             sample_fps=float(self.fps_spin.value()),
             clip_seconds=float(self.clip_spin.value()),
             watch_folders=self.watch_check.isChecked(),
