@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 
-import cv2
 import numpy as np
 
 from engine.results import CopyRef, SearchResult
@@ -38,6 +37,8 @@ COPY_MAX_PIXEL_DIFF = 0.06
 
 def _thumb_means(result: SearchResult) -> list[tuple[float, np.ndarray]]:
     """(t, 8x8x3 colour means in 0..1) of each stored frame thumbnail that decodes."""
+    import cv2  # loaded with the first search that has results, as engine.search does for images
+
     out = []
     for frame in sorted(result.frames, key=lambda f: f.t):
         if not frame.thumb:

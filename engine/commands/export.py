@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from engine.desktop import install_desktop_entry
-from engine.export import export_clip, parse_time
 
 
 def register(group: click.Group) -> None:
@@ -20,6 +19,8 @@ class TimeParam(click.ParamType):
     name = "time"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from engine.export import parse_time  # PyAV loads only when a command needs it
+
         if isinstance(value, float | int):
             return float(value)
         try:
@@ -38,6 +39,8 @@ class TimeParam(click.ParamType):
 @click.option("--reencode", is_flag=True, help="Re-encode even when the packets could be copied.")
 def export(video: str, start: float, end: float, output: str, reencode: bool) -> None:
     """Write the part of VIDEO between --start and --end to a file (stream copy when the range allows)."""
+    from engine.export import export_clip
+
     result = export_clip(video, start, end, output, reencode=reencode)
     click.echo(result.describe())
 
