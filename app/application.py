@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -40,9 +40,12 @@ def _crash_dialog(kind: type[BaseException], exc: BaseException, tb: TracebackTy
         return
     box = QMessageBox(
         QMessageBox.Icon.Critical,
-        "Glimpse hit a bug",
-        f"Something went wrong that Glimpse did not expect: {exc}\n\n"
-        "Your library is safe; the details below help to fix it.",
+        QCoreApplication.translate("Application", "Glimpse hit a bug"),
+        QCoreApplication.translate(
+            "Application",
+            "Something went wrong that Glimpse did not expect: {error}\n\n"
+            "Your library is safe; the details below help to fix it.",
+        ).format(error=exc),
     )
     box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
     box.exec()
@@ -65,13 +68,22 @@ def run(
 
     Returns:
         The event loop's exit code.
+
+    Raises:
+        DisplayUnavailableError: no display, or Qt's platform plugin lacks a system library.
     """
+    from app.i18n.loader import install_translators
     from app.main_window import MainWindow
+    from app.platform_check import DisplayUnavailableError, platform_problem
     from app.settings import AppSettings
 
+    problem = platform_problem() if QApplication.instance() is None else None
+    if problem is not None:  # Qt would abort the process with a generic message: say what is missing
+        raise DisplayUnavailableError(problem.sentence)
     app = create_application(argv)
     sys.excepthook = _crash_dialog
     settings = AppSettings.load()
+    install_translators(settings.language)
     if model_spec:
         settings.model_spec = model_spec
     if device:

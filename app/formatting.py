@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtCore import QCoreApplication
+
 
 def format_time(seconds: float) -> str:
     """ "01:23" under an hour, "1:02:03" from an hour on; negative or NaN shows as "00:00"."""
@@ -27,10 +29,10 @@ def format_eta(seconds: float | None) -> str:
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return ""
     if seconds < 60:
-        return f"about {max(1, round(seconds))} s left"
+        return QCoreApplication.translate("Formatting", "about {n} s left").format(n=max(1, round(seconds)))
     if seconds < 3600:
-        return f"about {round(seconds / 60)} min left"
-    return f"about {seconds / 3600:.1f} h left"
+        return QCoreApplication.translate("Formatting", "about {n} min left").format(n=round(seconds / 60))
+    return QCoreApplication.translate("Formatting", "about {n} h left").format(n=f"{seconds / 3600:.1f}")
 
 
 def format_score(score: float) -> str:

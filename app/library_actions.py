@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from app import operations as ops
@@ -56,9 +57,11 @@ class LibraryActions:
         if self.results_model.rowCount() == 0:
             n = sum(f.indexed for f in self.snapshot.folders)
             self.empty_label.setText(
-                f"Type what you are looking for and press Enter. {n} videos are indexed."
+                QCoreApplication.translate(
+                    "MainWindow", "Type what you are looking for and press Enter. {n} videos are indexed."
+                ).format(n=n)
                 if n
-                else "Videos appear here once they are indexed."
+                else QCoreApplication.translate("MainWindow", "Videos appear here once they are indexed.")
             )
             self.empty_label.setVisible(True)
 
@@ -70,7 +73,7 @@ class LibraryActions:
 
     def add_folder(self, path: str) -> None:
         """Add a folder to the library and index it in the background."""
-        self.status(f"Adding {path}\u2026")
+        self.status(QCoreApplication.translate("MainWindow", "Adding {path}\u2026").format(path=path))
         db = self.db
         self.runner.submit(
             Pool.LIBRARY,
@@ -81,7 +84,11 @@ class LibraryActions:
         )
 
     def _on_folder_added(self, stored: str) -> None:
-        self.status(f"Added {stored}; indexing starts in the background.")
+        self.status(
+            QCoreApplication.translate(
+                "MainWindow", "Added {path}; indexing starts in the background."
+            ).format(path=stored)
+        )
         self._started = True
         self.refresh_library()
         self.stack.setCurrentIndex(Page.RESULTS)
@@ -92,9 +99,12 @@ class LibraryActions:
     def remove_folder(self, folder: FolderSummary) -> None:
         """Remove a folder from the library after asking (the files stay on disk)."""
         if not self.confirm(
-            "Remove folder",
-            f"Remove {folder.path} and its {folder.indexed} indexed videos from "
-            "the library? The files on disk are not touched.",
+            QCoreApplication.translate("MainWindow", "Remove folder"),
+            QCoreApplication.translate(
+                "MainWindow",
+                "Remove {path} and its {n} indexed videos from the library? "
+                "The files on disk are not touched.",
+            ).format(path=folder.path, n=folder.indexed),
         ):
             return
         db = self.db
@@ -110,9 +120,12 @@ class LibraryActions:
         """Edit a folder's exclude patterns, then rescan it."""
         text, ok = QInputDialog.getMultiLineText(
             self,
-            "Exclude patterns",
-            f"Files under {folder.path} matching these patterns are left out\n"
-            "(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):",
+            QCoreApplication.translate("MainWindow", "Exclude patterns"),
+            QCoreApplication.translate(
+                "MainWindow",
+                "Files under {path} matching these patterns are left out\n"
+                "(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):",
+            ).format(path=folder.path),
             "\n".join(folder.excludes),
         )
         if ok:
@@ -145,8 +158,15 @@ class LibraryActions:
 
     def _on_index_finished(self, summary: Any) -> None:
         self.refresh_library()
-        failed = f", {summary.failed} failed" if getattr(summary, "failed", 0) else ""
-        self.status(f"Indexing finished: {getattr(summary, 'indexed', 0)} indexed{failed}.")
+        failed = getattr(summary, "failed", 0)
+        if not failed and not getattr(summary, "indexed", 0):
+            self.status(QCoreApplication.translate("MainWindow", "The library is up to date."))
+            return
+        done = QCoreApplication.translate("MainWindow", "Indexing finished: {n} indexed").format(
+            n=getattr(summary, "indexed", 0)
+        )
+        more = QCoreApplication.translate("MainWindow", ", {n} failed").format(n=failed) if failed else ""
+        self.status(done + more + QCoreApplication.translate("MainWindow", "."))
 
     def _on_index_failed(self, exc: BaseException) -> None:
         self.refresh_library()

@@ -18,7 +18,7 @@ class FolderState(StrEnum):
 
     INDEXED = "indexed"  # every video indexed
     PENDING = "pending"  # some videos wait for indexing
-    FAILED = "failed"  # nothing pending, some files failed
+    FAILED = "failed"  # nothing pending, nothing indexed, some files failed
     OFFLINE = "offline"  # the folder (a removable drive?) is not there now
     EMPTY = "empty"  # no videos found yet
 
@@ -43,7 +43,7 @@ class FolderSummary:
             return FolderState.OFFLINE
         if self.pending:
             return FolderState.PENDING
-        if self.failed:
+        if self.failed and not self.indexed:  # with some indexed, the state says "indexed · N failed"
             return FolderState.FAILED
         if self.indexed:
             return FolderState.INDEXED

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app import operations as ops
 from app.formatting import path_with_timestamp
 from app.heap import freeze_long_lived
+from app.i18n.engine_messages import engine_sentence
 from app.icons import icon
 from app.indexing_controller import IndexingController
 from app.library_actions import LibraryActions
@@ -38,6 +39,7 @@ from app.style import stylesheet
 from app.system_player import open_containing_folder, open_in_system_player
 from app.tasks import Pool, TaskRunner
 from app.views.elided_label import ElidedLabel
+from app.views.export_dialog import ExportDialog
 from app.views.indexing_status import IndexingStatus
 from app.views.library_panel import LibraryPanel
 from app.views.model_banner import BannerState, ModelBanner
@@ -56,9 +58,9 @@ def describe_query(query: Any) -> str:
     """A few words for the status line about a query that is not typed text ("like holiday.jpg ")."""
     path = getattr(query, "path", None)
     if path is not None:
-        return f"like {Path(path).name} "
+        return QCoreApplication.translate("MainWindow", "like {name} ").format(name=Path(path).name)
     if hasattr(query, "clip_id"):
-        return "like the chosen moment "
+        return QCoreApplication.translate("MainWindow", "like the chosen moment ")
     return ""
 
 
@@ -90,6 +92,9 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             self.runner, self.wanted_model_spec, lambda: self.settings.device_or_none, self
         )
         self._search_gen = 0
+        self._k = self.settings.results_k  # grows by results_k each time the results are scrolled to the end
+        self._keep_place: tuple[int, int] | None = None  # (row, scroll) to restore after loading more
+        self._loading = False
         self.last_outcome: ops.SearchOutcome | None = None
         self.last_error: BaseException | None = None  # of the latest search, shown in the banner
         self._index_on_start = index_on_start
@@ -110,8 +115,8 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.search_bar = SearchBar(self)
         self.settings_button = QToolButton(self)
         self.settings_button.setIcon(icon("settings"))
-        self.settings_button.setToolTip("Settings (Ctrl+,)")
-        self.settings_button.setAccessibleName("Settings")
+        self.settings_button.setToolTip(self.tr("Settings (Ctrl+,)"))
+        self.settings_button.setAccessibleName(self.tr("Settings"))
         top = QHBoxLayout()
         top.setContentsMargins(12, 12, 12, 8)
         top.setSpacing(8)
@@ -195,8 +200,14 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         )
         rv.copy_path_requested.connect(self.copy_result_path)
         rv.more_like_this_requested.connect(self.more_like_this)
+        bar = rv.verticalScrollBar()
+        bar.valueChanged.connect(lambda v: v > 0 and v == bar.maximum() and self.load_more())
         rv.back_to_search.connect(self.search_bar.focus)
         self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
+        self.preview.export_requested.connect(
+            lambda: self.export_result(self.results_view.currentIndex().row())
+        )
+        self.results_view.export_requested.connect(self.export_result)
         lp = self.library_panel
         lp.add_requested.connect(self.choose_folder)
         lp.remove_requested.connect(self.remove_folder)
@@ -228,20 +239,21 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def search(self, query: Any) -> None:
         """Search off the UI thread; a text, an ImageQuery or a ClipQuery."""
         if self.snapshot.is_empty and self.snapshot_loaded:
-            self.status("Add a folder of videos first.")
+            self.status(self.tr("Add a folder of videos first."))
             return
         self._search_gen += 1
         gen = self._search_gen
-        self.status("Searching\u2026")
+        self._k, self._keep_place = self.settings.results_k, None
+        self.status(self.tr("Searching\u2026"))
         self.when_model_ready(lambda: self._start_search(gen, query))
 
     def _start_search(self, gen: int, query: Any) -> None:
         if gen != self._search_gen:
             return
-        db, model, k = self.db, self.model, self.settings.results_k
+        db, model, k, hide = self.db, self.model, self._k, self.settings.hide_copies
         self.runner.submit(
             Pool.SEARCH,
-            lambda _r: ops.run_search(db, model, query, k),
+            lambda _r: ops.run_search(db, model, query, k, hide_copies=hide),
             name="Searching",
             on_done=lambda out: self._on_results(gen, out),
             on_error=lambda e: self._on_search_error(gen, e),
@@ -250,29 +262,53 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def _on_results(self, gen: int, outcome: ops.SearchOutcome) -> None:
         if gen != self._search_gen:
             return  # a newer search is on its way
+        self._loading = False
         self.last_outcome, self.last_error = outcome, None
         if self.banner.state == BannerState.MESSAGE:
             self.banner.hide_banner()
         self.results_model.set_items(outcome.items)
         n = len(outcome.items)
-        note = "".join(f" {w}" for w in outcome.warnings)
+        note = "".join(f" {engine_sentence(w)}" for w in outcome.warnings)
         what = describe_query(outcome.query)
-        self.status(f"{n} moment{'s' if n != 1 else ''} {what}in {outcome.elapsed_s:.2f} s.{note}")
+        found = self.tr("1 moment {what}in {s} s.") if n == 1 else self.tr("{n} moments {what}in {s} s.")
+        self.status(found.format(n=n, what=what, s=f"{outcome.elapsed_s:.2f}") + note)
         self.empty_label.setVisible(n == 0)
         if n == 0:
-            self.empty_label.setText("Nothing matched. Try other words, or drop an image on the window.")
+            self.empty_label.setText(
+                self.tr("Nothing matched. Try other words, or drop an image on the window.")
+            )
+        elif self._keep_place is not None:  # more of the same results: stay where the user was
+            row, scroll = self._keep_place
+            self.results_view.select_row(row)
+            self.results_view.verticalScrollBar().setValue(scroll)
         else:
             self.results_view.select_row(0)
 
+    def load_more(self) -> None:
+        """The results were scrolled to the end: ask for results_k more moments of the same query."""
+        outcome = self.last_outcome
+        if outcome is None or self._loading or len(outcome.items) < self._k:  # all there is, or on its way
+            return
+        self._k += self.settings.results_k
+        self._search_gen += 1
+        self._loading = True
+        rv = self.results_view
+        self._keep_place = (rv.currentIndex().row(), rv.verticalScrollBar().value())
+        self._start_search(self._search_gen, outcome.query)
+
     def _on_search_error(self, gen: int, exc: BaseException) -> None:
         if gen == self._search_gen:
+            self._loading = False
             self.last_error = exc
             self._show_error(exc)
 
     def choose_image(self) -> None:
         """Pick an image file and search by it."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Search by image", "", "Images (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)"
+            self,
+            self.tr("Search by image"),
+            "",
+            self.tr("Images") + " (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)",
         )
         if path:
             self.search_image(path)
@@ -301,13 +337,24 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             r = self.results_model.item(row).result
             self.preview.stop()
             if not open_in_system_player(r.path, r.start):
-                self.status("No program is set up to play this file.")
+                self.status(self.tr("No program is set up to play this file."))
+
+    def export_result(self, row: int) -> ExportDialog | None:
+        """Open "Export clip…" for a result, its range preset to the moment's (the dialog is returned)."""
+        if not 0 <= row < self.results_model.rowCount():
+            return None
+        r = self.results_model.item(row).result
+        dialog = ExportDialog(self.runner, r.path, r.start, r.end, r.duration, self)
+        dialog.finished_export.connect(lambda res: self.status(dialog.message.text()))
+        dialog.setModal(False)
+        dialog.show()
+        return dialog
 
     def copy_result_path(self, row: int) -> None:
         """Put "path @ mm:ss" of a result on the clipboard."""
         r = self.results_model.item(row).result
         QGuiApplication.clipboard().setText(path_with_timestamp(r.path, r.start))
-        self.status("Copied the path with its timestamp.")
+        self.status(self.tr("Copied the path with its timestamp."))
 
     def _focus_results(self) -> None:
         if self.results_model.rowCount():
@@ -349,8 +396,8 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
 
     def _show_error(self, exc: BaseException) -> None:
         log.info("shown to the user: %s", exc)
-        self.status(str(exc))
-        self.banner.show_message(str(exc))
+        self.status(engine_sentence(str(exc)))
+        self.banner.show_message(engine_sentence(str(exc)))
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask a yes/no question (tests replace this)."""

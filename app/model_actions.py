@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog
 
+from app.i18n.engine_messages import engine_sentence
 from app.settings import AppSettings
-from app.views.settings_dialog import CHECKPOINT_FILTER, SettingsDialog
+from app.views.settings_dialog import SettingsDialog, checkpoint_filter
 from engine.errors import ModelError, WeightsUnavailableError
 
 log = logging.getLogger(__name__)
@@ -55,15 +57,26 @@ class ModelActions:
 
     def _on_model_error(self, exc: BaseException) -> None:
         if isinstance(exc, WeightsUnavailableError):
-            self.banner.show_failed(str(exc))  # its sentence already offers a local checkpoint
+            self.banner.show_failed(
+                engine_sentence(str(exc))
+            )  # its sentence already offers a local checkpoint
         elif isinstance(exc, ModelError):
-            self.banner.show_failed(f"{exc} Choose a local checkpoint to continue.")
+            self.banner.show_failed(
+                engine_sentence(str(exc))
+                + " "
+                + QCoreApplication.translate("MainWindow", "Choose a local checkpoint to continue.")
+            )
         else:
             self.banner.show_failed(str(exc))
 
     def choose_checkpoint(self) -> None:
         """Pick a local checkpoint file as the model."""
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model checkpoint", "", CHECKPOINT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            QCoreApplication.translate("SettingsDialog", "Choose a model checkpoint"),
+            "",
+            checkpoint_filter(),
+        )
         if path:
             self.change_model(path)
 
@@ -74,10 +87,12 @@ class ModelActions:
         if reindex:
             n = sum(f.indexed for f in self.snapshot.folders)
             if not self.confirm(
-                "Reindex the library?",
-                f"The library was indexed with {lib_spec}. Using {spec} "
-                f"means reindexing all {n} videos; search finds nothing until they are done. "
-                "Reindex now?",
+                QCoreApplication.translate("MainWindow", "Reindex the library?"),
+                QCoreApplication.translate(
+                    "MainWindow",
+                    "The library was indexed with {old}. Using {new} means reindexing all {n} videos; "
+                    "search finds nothing until they are done. Reindex now?",
+                ).format(old=lib_spec, new=spec, n=n),
             ):
                 return False
         self.settings.model_spec = spec
@@ -100,7 +115,15 @@ class ModelActions:
         spec_changed = new.model_spec != self.wanted_model_spec()
         device_changed = new.device != self.settings.device
         watch_changed = new.watch_folders != self.settings.watch_folders
-        for name in ("device", "sample_fps", "clip_seconds", "watch_folders", "results_k"):
+        for name in (
+            "device",
+            "sample_fps",
+            "clip_seconds",
+            "watch_folders",
+            "results_k",
+            "language",
+            "hide_copies",
+        ):
             setattr(self.settings, name, getattr(new, name))
         self.settings.save()
         if watch_changed:

@@ -13,6 +13,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage
 
 from app.heap import collections_paused
@@ -71,7 +72,12 @@ def _decode_one(data: bytes) -> QImage:
 
 
 def run_search(
-    db: Path | None, model: Any, query: Any, k: int, filters: SearchFilters | None = None
+    db: Path | None,
+    model: Any,
+    query: Any,
+    k: int,
+    filters: SearchFilters | None = None,
+    hide_copies: bool = True,
 ) -> SearchOutcome:
     """Search the library and decode the result thumbnails.
 
@@ -89,13 +95,17 @@ def run_search(
     from engine.store import LibraryStore
 
     if isinstance(query, str) and not query.strip():
-        raise QueryError("Type something to search for.")
+        raise QueryError(QCoreApplication.translate("Operations", "Type something to search for."))
     path = config.db_path(db)
     if not path.exists():
-        raise QueryError("The library is empty: add a folder of videos first.")
+        raise QueryError(
+            QCoreApplication.translate("Operations", "The library is empty: add a folder of videos first.")
+        )
     began = time.perf_counter()
     with LibraryStore.open(path, readonly=True) as store:
-        results = Searcher(store, model).search(query, k=k, filters=filters)
+        searcher = Searcher(store, model)
+        searcher.hide_copies = hide_copies
+        results = searcher.search(query, k=k, filters=filters)
     items = [ResultItem(r, decode_thumbs([f.thumb for f in r.frames])) for r in results]
     warnings = [str(w) for w in getattr(results, "warnings", [])]
     return SearchOutcome(query, items, time.perf_counter() - began, warnings)
@@ -108,7 +118,9 @@ def add_folder(db: Path | None, folder: str) -> str:
 
     real = Path(folder).expanduser()
     if not real.is_dir():
-        raise IndexingError(f"{folder} is not a folder.")
+        raise IndexingError(
+            QCoreApplication.translate("Operations", "{path} is not a folder.").format(path=folder)
+        )
     with LibraryStore.open(config.db_path(db)) as store:
         return str(store.add_folder(real).path)  # the store normalizes paths as the CLI stores them
 

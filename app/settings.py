@@ -30,6 +30,8 @@ class AppSettings:
     clip_seconds: float = config.DEFAULT_MAX_FRAMES / config.DEFAULT_SAMPLE_FPS
     watch_folders: bool = True  # keep the library in step with the disk while the app is open
     results_k: int = 30
+    hide_copies: bool = True  # a moment held in several files shows once (engine.copies)
+    language: str = ""  # "" follows the system; "en" or "zh_CN" forces one (app.i18n.loader)
 
     @property
     def effective_model_spec(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
 from engine.errors import GlimpseError
 
@@ -29,6 +29,7 @@ class Pool(StrEnum):
     LIBRARY = "library"
     INDEX = "index"
     MODEL = "model"
+    EXPORT = "export"
 
 
 class TaskSignals(QObject):
@@ -59,7 +60,13 @@ class Task(QRunnable):
             self.signals.failed.emit(exc)
         except Exception as exc:  # noqa: BLE001 - a bug must reach the user as a sentence, not kill the thread
             log.exception("%s failed", self.name)
-            self.signals.failed.emit(RuntimeError(f"{self.name} failed unexpectedly: {exc}"))
+            self.signals.failed.emit(
+                RuntimeError(
+                    QCoreApplication.translate("Tasks", "Something failed unexpectedly: {error}").format(
+                        error=exc
+                    )
+                )
+            )
         else:
             self.signals.finished.emit(result)
 

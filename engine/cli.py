@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "engine.commands.library",
     "engine.commands.watch",
     "engine.commands.training",
+    "engine.commands.export",
 )
 
 #: The entry-point group through which other packages add commands (each entry: name = "module:command").

@@ -87,3 +87,8 @@ class QueryError(GlimpseError):
 # --- indexing ----------------------------------------------------------------------------------
 class IndexingError(GlimpseError):
     """The indexer cannot run (no folders, offline root, cancelled)."""
+
+
+# --- export ------------------------------------------------------------------------------------
+class ExportError(GlimpseError):
+    """A clip could not be written (damaged source, bad range, full disk); nothing half-written is left."""

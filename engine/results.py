@@ -15,6 +15,15 @@ class ResultFrame:
     clip_id: int = 0
 
 
+@dataclass(frozen=True)
+class CopyRef:
+    """Another file holding the same moment (a re-encode, another size or container): engine.copies."""
+
+    path: str
+    start: float
+    end: float
+
+
 @dataclass
 class SearchResult:
     """A ranked moment: one or more adjacent matching clips of one video."""
@@ -28,6 +37,7 @@ class SearchResult:
     frames: list[ResultFrame] = field(default_factory=list)
     duration: float = 0.0  # of the whole video
     zero_shot: bool = False  # True when the weights carry no meaning (no trained head)
+    copies: list[CopyRef] = field(default_factory=list)  # the same moment in other files
 
     @property
     def top_frame(self) -> ResultFrame | None:
@@ -41,6 +51,9 @@ class SearchResult:
             "end": round(self.end, 3),
             "score": round(self.score, 6),
             "frames": [{"t": round(f.t, 3), "weight": round(f.weight, 6)} for f in self.frames],
+            "copies": [
+                {"path": c.path, "start": round(c.start, 3), "end": round(c.end, 3)} for c in self.copies
+            ],
         }
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.copies import group_copies
 from engine.errors import ModelMismatchError, QueryError
 from engine.results import ResultFrame, SearchFilters, SearchResult
 from engine.store import ClipDetail, LibraryStore
@@ -92,6 +93,7 @@ class Searcher:
         self.model = model
         self.warnings: list[str] = []
         self.merge_margin = MERGE_MARGIN
+        self.hide_copies = True  # show a moment held in several files once, the others in `copies`
 
     # --- query -> vector --------------------------------------------------------------------------
     def query_vector(self, query: Query) -> tuple[np.ndarray, list[str]]:
@@ -152,7 +154,8 @@ class Searcher:
                 break
             fetch = min(MAX_FETCH, fetch * 4)
         zero_shot = bool(self.model.is_zero_shot) if self.model is not None else False
-        results = [self._result(m, zero_shot) for m in moments[:k]]
+        results = [self._result(m, zero_shot) for m in moments[: 2 * k if self.hide_copies else k]]
+        results = group_copies(self.store, results)[:k] if self.hide_copies else results  # engine.copies
         self.warnings = warnings
         return SearchResults(results, warnings)
 

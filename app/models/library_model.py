@@ -6,7 +6,15 @@ from enum import IntEnum
 from pathlib import PurePath
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 
 from app.library_snapshot import FolderState, FolderSummary
 
@@ -22,11 +30,11 @@ class Column(IntEnum):
 
 
 HEADERS = {
-    Column.FOLDER: "Folder",
-    Column.INDEXED: "Indexed",
-    Column.PENDING: "Pending",
-    Column.FAILED: "Failed",
-    Column.STATE: "State",
+    Column.FOLDER: QT_TRANSLATE_NOOP("LibraryModel", "Folder"),
+    Column.INDEXED: QT_TRANSLATE_NOOP("LibraryModel", "Indexed"),
+    Column.PENDING: QT_TRANSLATE_NOOP("LibraryModel", "Pending"),
+    Column.FAILED: QT_TRANSLATE_NOOP("LibraryModel", "Failed"),
+    Column.STATE: QT_TRANSLATE_NOOP("LibraryModel", "State"),
 }
 
 #: The custom role returning the row's FolderSummary.
@@ -71,7 +79,7 @@ class LibraryModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
+            return self.tr(HEADERS[Column(section)]) if 0 <= section < len(Column) else None
         return None
 
     def data(
@@ -94,8 +102,8 @@ class LibraryModel(QAbstractTableModel):
                 Column.STATE: _state_text(row),
             }[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == Column.FOLDER:
-            excludes = ", ".join(row.excludes) or "none"
-            return f"{row.path}\nExcluded patterns: {excludes}"
+            excludes = ", ".join(row.excludes) or self.tr("none")
+            return row.path + "\n" + self.tr("Excluded patterns: {patterns}").format(patterns=excludes)
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (
             Column.INDEXED,
             Column.PENDING,
@@ -105,10 +113,22 @@ class LibraryModel(QAbstractTableModel):
         return None
 
 
+STATE_WORDS = {
+    FolderState.INDEXED: QT_TRANSLATE_NOOP("LibraryModel", "indexed"),
+    FolderState.PENDING: QT_TRANSLATE_NOOP("LibraryModel", "pending"),
+    FolderState.FAILED: QT_TRANSLATE_NOOP("LibraryModel", "failed"),
+    FolderState.OFFLINE: QT_TRANSLATE_NOOP("LibraryModel", "offline"),
+    FolderState.EMPTY: QT_TRANSLATE_NOOP("LibraryModel", "empty"),
+}
+
+
 def _state_text(row: FolderSummary) -> str:
     state = row.state
+    word = QCoreApplication.translate("LibraryModel", STATE_WORDS[state])
     if state == FolderState.OFFLINE:
-        return "offline"
+        return word
+    if state == FolderState.INDEXED and row.failed:  # some files failed, the rest is indexed
+        word = QCoreApplication.translate("LibraryModel", "indexed \u00b7 {n} failed").format(n=row.failed)
     if row.polling:
-        return f"{state.value} (polling)"
-    return state.value
+        return QCoreApplication.translate("LibraryModel", "{state} (polling)").format(state=word)
+    return word

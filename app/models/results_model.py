@@ -149,11 +149,13 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{path.name}  {format_range(r.start, r.end)}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (
-                f"{r.path}\n{format_range(r.start, r.end)} of {format_time(r.duration)}, score {r.score:.3f}"
+            detail = self.tr("{range} of {length}, score {score}").format(
+                range=format_range(r.start, r.end), length=format_time(r.duration), score=f"{r.score:.3f}"
             )
+            return f"{r.path}\n{detail}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{path.name}, {format_range(r.start, r.end)}, score {format_score(r.score)}"
+            score = self.tr("score {score}").format(score=format_score(r.score))
+            return f"{path.name}, {format_range(r.start, r.end)}, {score}"
         if role == ResultRole.RESULT:
             return r
         if role == ResultRole.TITLE:

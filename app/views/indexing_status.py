@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from app.formatting import format_eta
@@ -16,21 +16,42 @@ from engine.indexing.progress import IndexProgress, Phase
 def progress_text(p: IndexProgress) -> str:
     """One line for the strip: "Indexing 3 of 10 videos · 42 frames/s · about 2 min left"."""
     if p.phase == Phase.SCANNING:
-        return "Looking for new and changed videos\u2026"
+        return QCoreApplication.translate("IndexingStatus", "Looking for new and changed videos\u2026")
     if p.phase == Phase.PAUSED:
         return (
-            f"Paused at {p.videos_done} of {p.videos_total} videos" if p.videos_total else "Indexing paused"
+            QCoreApplication.translate("IndexingStatus", "Paused at {done} of {total} videos").format(
+                done=p.videos_done, total=p.videos_total
+            )
+            if p.videos_total
+            else QCoreApplication.translate("IndexingStatus", "Indexing paused")
         )
+    if p.phase == Phase.DONE and p.videos_total == 0 and not p.videos_failed:
+        return QCoreApplication.translate("IndexingStatus", "The library is up to date.")
     if p.phase == Phase.DONE:
-        failed = f", {p.videos_failed} failed" if p.videos_failed else ""
-        return f"Indexed {p.videos_done} of {p.videos_total} videos{failed}"
+        failed = (
+            QCoreApplication.translate("IndexingStatus", ", {n} failed").format(n=p.videos_failed)
+            if p.videos_failed
+            else ""
+        )
+        done = QCoreApplication.translate("IndexingStatus", "Indexed {done} of {total} videos")
+        return done.format(done=p.videos_done, total=p.videos_total) + failed
     if p.phase == Phase.CANCELLED:
-        return "Indexing stopped"
-    parts = [f"Indexing {p.videos_done} of {p.videos_total} videos"]
+        return QCoreApplication.translate("IndexingStatus", "Indexing stopped")
+    parts = [
+        QCoreApplication.translate("IndexingStatus", "Indexing {done} of {total} videos").format(
+            done=p.videos_done, total=p.videos_total
+        )
+    ]
     if p.frames_per_s > 0:
-        parts.append(f"{p.frames_per_s:.0f} frames/s")
+        parts.append(
+            QCoreApplication.translate("IndexingStatus", "{n} frames/s").format(n=f"{p.frames_per_s:.0f}")
+        )
     if p.video_s_per_s > 0:
-        parts.append(f"{p.video_s_per_s:.1f}\u00d7 real time")
+        parts.append(
+            QCoreApplication.translate("IndexingStatus", "{n}\u00d7 real time").format(
+                n=f"{p.video_s_per_s:.1f}"
+            )
+        )
     eta = format_eta(p.eta_s)
     if eta:
         parts.append(eta)
@@ -51,12 +72,12 @@ class IndexingStatus(QWidget):
         self.bar.setTextVisible(True)
         self.bar.setFormat("%v / %m")
         self.bar.setFixedWidth(160)
-        self.bar.setAccessibleName("Indexing progress")
+        self.bar.setAccessibleName(self.tr("Indexing progress"))
         self.label = QLabel("", self)
         self.file_label = ElidedLabel("", self)  # a long file name must not widen the window
         self.file_label.setObjectName("muted")
         self.pause_button = QToolButton(self)
-        self.pause_button.setAccessibleName("Pause indexing")
+        self.pause_button.setAccessibleName(self.tr("Pause indexing"))
         self.pause_button.clicked.connect(self._toggle)
         self.paused = False
         self._set_paused(False)
@@ -84,7 +105,9 @@ class IndexingStatus(QWidget):
         self.label.setText(progress_text(p))
         self.file_label.setText(PurePath(p.current_file).name if p.current_file else p.message)
         self.file_label.setToolTip(p.current_file or p.message)
-        if p.phase != Phase.PAUSED or p.videos_total:
+        if p.phase == Phase.DONE and p.videos_total == 0 and not p.videos_failed:
+            self.setVisible(False)  # a rescan that found nothing new: no full bar, no "0 of 0"
+        elif p.phase != Phase.PAUSED or p.videos_total:
             self.setVisible(True)
 
     def set_busy(self, busy: bool) -> None:
@@ -96,7 +119,7 @@ class IndexingStatus(QWidget):
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused
         self.pause_button.setIcon(icon("play" if paused else "pause"))
-        self.pause_button.setToolTip("Resume indexing" if paused else "Pause indexing")
+        self.pause_button.setToolTip(self.tr("Resume indexing") if paused else self.tr("Pause indexing"))
         self.pause_button.setAccessibleName(self.pause_button.toolTip())
 
     def _toggle(self) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.i18n.engine_messages import engine_sentence
 from app.icons import icon
 from app.library_snapshot import FolderSummary, LibrarySnapshot
 from app.models.library_model import Column, LibraryModel
@@ -46,11 +47,11 @@ class LibraryPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("libraryPanel")
         self.model = model
-        heading = QLabel("Library", self)
+        heading = QLabel(self.tr("Library"), self)
         heading.setObjectName("heading")
         self.table = QTableView(self)
         self.table.setModel(model)
-        self.table.setAccessibleName("Library folders")
+        self.table.setAccessibleName(self.tr("Library folders"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -63,10 +64,17 @@ class LibraryPanel(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
         self.add_button = _tool(
-            self, "folder-add", "Add\u2026", "Add a folder of videos (or drop one on the window)"
+            self,
+            "folder-add",
+            self.tr("Add\u2026"),
+            self.tr("Add a folder of videos (or drop one on the window)"),
         )
-        self.remove_button = _tool(self, "folder-remove", "Remove", "Remove the folder from the library")
-        self.excludes_button = _tool(self, "filter", "Exclude\u2026", "Patterns of files to leave out")
+        self.remove_button = _tool(
+            self, "folder-remove", self.tr("Remove"), self.tr("Remove the folder from the library")
+        )
+        self.excludes_button = _tool(
+            self, "filter", self.tr("Exclude\u2026"), self.tr("Patterns of files to leave out")
+        )
         self.add_button.clicked.connect(self.add_requested.emit)
         self.remove_button.clicked.connect(lambda: self._emit_selected(self.remove_requested.emit))
         self.excludes_button.clicked.connect(lambda: self._emit_selected(self.excludes_requested.emit))
@@ -76,17 +84,19 @@ class LibraryPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
 
-        self.failures_label = QLabel("No failed files", self)
+        self.failures_label = QLabel(self.tr("No failed files"), self)
         self.failures_label.setObjectName("muted")
         self.failures = QTreeWidget(self)
-        self.failures.setAccessibleName("Failed files")
-        self.failures.setHeaderLabels(["File", "Reason"])
+        self.failures.setAccessibleName(self.tr("Failed files"))
+        self.failures.setHeaderLabels([self.tr("File"), self.tr("Reason")])
         self.failures.setRootIsDecorated(False)
         self.failures.setUniformRowHeights(True)
         self.failures.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.failures.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.failures.setColumnWidth(0, 130)
-        self.retry_button = _tool(self, "retry", "Retry failed", "Try the failed files again")
+        self.retry_button = _tool(
+            self, "retry", self.tr("Retry failed"), self.tr("Try the failed files again")
+        )
         self.retry_button.clicked.connect(self.retry_requested.emit)
         fail_row = QHBoxLayout()
         fail_row.addWidget(self.failures_label, 1)
@@ -121,13 +131,17 @@ class LibraryPanel(QWidget):
         for path, reason in snapshot.failures:
             name = PurePath(path).name
             shown = reason[len(name) + 2 :] if reason.startswith(f"{name}: ") else reason
-            item = QTreeWidgetItem([name, shown])
+            item = QTreeWidgetItem([name, engine_sentence(shown)])
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setToolTip(0, path)
-            item.setToolTip(1, reason)
+            item.setToolTip(1, engine_sentence(reason))
             self.failures.addTopLevelItem(item)
         n = len(snapshot.failures)
-        self.failures_label.setText(f"{n} failed file{'s' if n != 1 else ''}" if n else "No failed files")
+        self.failures_label.setText(
+            (self.tr("1 failed file") if n == 1 else self.tr("{n} failed files").format(n=n))
+            if n
+            else self.tr("No failed files")
+        )
         self.retry_button.setEnabled(n > 0)
         self._update_buttons()
 

@@ -39,9 +39,9 @@ class ModelBanner(QWidget):
         self.busy.setRange(0, 0)
         self.busy.setFixedWidth(120)
         self.busy.setTextVisible(False)
-        self.choose_button = QPushButton(icon("folder"), "Choose a local checkpoint\u2026", self)
+        self.choose_button = QPushButton(icon("folder"), self.tr("Choose a local checkpoint\u2026"), self)
         self.choose_button.clicked.connect(self.choose_checkpoint.emit)
-        self.retry_button = QPushButton(icon("retry"), "Try again", self)
+        self.retry_button = QPushButton(icon("retry"), self.tr("Try again"), self)
         self.retry_button.clicked.connect(self.retry.emit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -66,9 +66,13 @@ class ModelBanner(QWidget):
     def show_loading(self, spec: str, downloaded: int = 0) -> None:
         """The model is loading; `downloaded` bytes of its weights have arrived so far (first use)."""
         if downloaded > 0:
-            text = f"Downloading the weights of {spec}: {downloaded / 1e6:.0f} MB so far\u2026"
+            text = self.tr("Downloading the weights of {spec}: {mb} MB so far\u2026").format(
+                spec=spec, mb=f"{downloaded / 1e6:.0f}"
+            )
         else:
-            text = f"Loading the model {spec} (the first use downloads its weights)\u2026"
+            text = self.tr("Loading the model {spec} (the first use downloads its weights)\u2026").format(
+                spec=spec
+            )
         self._set(BannerState.LOADING, text)
 
     def show_failed(self, sentence: str) -> None:

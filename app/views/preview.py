@@ -76,12 +76,13 @@ class PreviewPane(QWidget):
     """Plays the selected moment from its start; double-click or "Open in player" hands it to the system."""
 
     open_requested = Signal()
+    export_requested = Signal()  # "Export clip…": the main window opens app.views.export_dialog
 
     def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("previewPane")
         self.item: ResultItem | None = None
-        self.title = ElidedLabel("Select a result to preview it", self)
+        self.title = ElidedLabel(self.tr("Select a result to preview it"), self)
         self.title.setObjectName("previewTitle")
         self.subtitle = ElidedLabel("", self)
         self.subtitle.setObjectName("muted")
@@ -91,9 +92,9 @@ class PreviewPane(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.poster)
         self.timeline = ClipTimeline(self)
-        self.play_button = QPushButton(icon("play"), "Play", self)
-        self.open_button = QPushButton(icon("open-external"), "Open in player", self)
-        self.open_button.setToolTip("Open in the system player at the clip's start (Enter)")
+        self.play_button = QPushButton(icon("play"), self.tr("Play"), self)
+        self.open_button = QPushButton(icon("open-external"), self.tr("Open in player"), self)
+        self.open_button.setToolTip(self.tr("Open in the system player at the clip's start (Enter)"))
         self.sound_button = QToolButton(self)
         self.sound_button.setCheckable(True)  # previews start muted: selecting a card should not blare
         self.sound_button.toggled.connect(self._set_sound)
@@ -102,6 +103,11 @@ class PreviewPane(QWidget):
         self.open_button.setEnabled(False)
         self.play_button.clicked.connect(self.toggle_play)
         self.open_button.clicked.connect(self.open_requested.emit)
+        self.export_button = QPushButton(icon("export-clip"), "", self)  # icon only: the pane stays narrow
+        self.export_button.setToolTip(self.tr("Export clip\u2026"))
+        self.export_button.setAccessibleName(self.tr("Export clip\u2026"))
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_requested.emit)
         self.timeline.seek_requested.connect(self.seek)
 
         buttons = QHBoxLayout()
@@ -109,6 +115,7 @@ class PreviewPane(QWidget):
         buttons.addWidget(self.play_button)
         buttons.addWidget(self.sound_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -155,18 +162,23 @@ class PreviewPane(QWidget):
         if self.player is not None:
             self.player.stop()
         if item is None:
-            self.title.setText("Select a result to preview it")
+            self.title.setText(self.tr("Select a result to preview it"))
             self.subtitle.setText("")
             self.folder.setText("")
             self.poster.set_image(QImage())
             self.timeline.set_clip(0.0, 0.0, 0.0)
             self.play_button.setEnabled(False)
             self.open_button.setEnabled(False)
+            self.export_button.setEnabled(False)
             self.stack.setCurrentWidget(self.poster)
             return
         r = item.result
         self.title.setText(PurePath(r.path).name)
-        self.subtitle.setText(f"{format_range(r.start, r.end)} of {format_time(r.duration)}")
+        self.subtitle.setText(
+            self.tr("{range} of {length}").format(
+                range=format_range(r.start, r.end), length=format_time(r.duration)
+            )
+        )
         self.folder.setText(str(PurePath(r.path).parent))
         top = r.top_frame
         poster = QImage()
@@ -177,6 +189,7 @@ class PreviewPane(QWidget):
         self.stack.setCurrentWidget(self.poster)
         self.timeline.set_clip(r.duration, r.start, r.end)
         self.open_button.setEnabled(True)
+        self.export_button.setEnabled(True)
         self.play_button.setEnabled(self.player is not None)
         if self.player is not None:
             self._pending_seek_ms = int(r.start * 1000)
@@ -186,8 +199,10 @@ class PreviewPane(QWidget):
 
     def _set_sound(self, on: bool) -> None:
         self.sound_button.setIcon(icon("sound" if on else "muted"))
-        self.sound_button.setToolTip("Sound on (click to mute)" if on else "Muted (click for sound)")
-        self.sound_button.setAccessibleName("Sound")
+        self.sound_button.setToolTip(
+            self.tr("Sound on (click to mute)") if on else self.tr("Muted (click for sound)")
+        )
+        self.sound_button.setAccessibleName(self.tr("Sound"))
         audio = getattr(self, "audio", None)
         if audio is not None:
             audio.setMuted(not on)
@@ -228,12 +243,14 @@ class PreviewPane(QWidget):
         from PySide6.QtMultimedia import QMediaPlayer
 
         playing = state == QMediaPlayer.PlaybackState.PlayingState
-        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
         self.play_button.setIcon(icon("pause" if playing else "play"))
 
     def _player_error(self, _error: Any, message: str) -> None:
         log.warning("preview playback failed: %s", message)
         self.stack.setCurrentWidget(self.poster)
         self.subtitle.setText(
-            f"Preview cannot play this file ({message}); Enter opens it in the system player."
+            self.tr("Preview cannot play this file ({message}); Enter opens it in the system player.").format(
+                message=message
+            )
         )

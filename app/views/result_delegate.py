@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.models.results_model import FrameHighlight, ResultRole
+from app.views.copies_note import copies_note
 
 MARGIN = 6  # between cards
 PAD = 10  # inside a card
@@ -20,7 +30,9 @@ STRIP_ROW_EXTRA = WEIGHT_BAR_H + 6  # below each row of thumbnails: the weight b
 FRAMES_PER_ROW = 12  # one clip's worth of frames (TeachCLIP samples at most 12) per filmstrip row
 MAX_ROWS = 2  # a moment of more clips shrinks its frames instead of growing taller
 MIN_CARD_WIDTH = 320  # narrower lists still size cards for this width (the view keeps at least this)
-ZERO_SHOT_NOTE = "Frame highlights are not available: the model is zero-shot (no trained head)."
+ZERO_SHOT_NOTE = QT_TRANSLATE_NOOP(
+    "ResultDelegate", "Frame highlights are not available: the model is zero-shot (no trained head)."
+)
 
 
 def accent_color(palette: QPalette) -> QColor:
@@ -177,11 +189,13 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setFont(small_font)
         painter.setPen(muted)
         score = index.data(ResultRole.SCORE)
-        score_text = f"score {score:.3f}" if isinstance(score, float) else ""
+        score_text = self.tr("score {score}").format(score=f"{score:.3f}") if isinstance(score, float) else ""
         score_w = fm_small.horizontalAdvance(score_text)
         folder_w = card.width() - 2 * PAD - score_w - 12
         folder = fm_small.elidedText(
-            str(index.data(ResultRole.FOLDER) or ""), Qt.TextElideMode.ElideMiddle, folder_w
+            str(index.data(ResultRole.FOLDER) or "") + copies_note(index.data(ResultRole.RESULT)),
+            Qt.TextElideMode.ElideMiddle,
+            folder_w,
         )
         painter.drawText(
             QRect(card.left() + PAD, y, folder_w, fm_small.height()), Qt.AlignmentFlag.AlignLeft, folder
@@ -206,7 +220,9 @@ class ResultDelegate(QStyledItemDelegate):
         if zero_shot:
             painter.setFont(small_font)
             painter.setPen(muted)
-            note = fm_small.elidedText(ZERO_SHOT_NOTE, Qt.TextElideMode.ElideRight, card.width() - 2 * PAD)
+            note = fm_small.elidedText(
+                self.tr(ZERO_SHOT_NOTE), Qt.TextElideMode.ElideRight, card.width() - 2 * PAD
+            )
             painter.drawText(QRect(card.left() + PAD, y, card.width() - 2 * PAD, fm_small.height()), 0, note)
         painter.restore()
 

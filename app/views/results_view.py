@@ -7,7 +7,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QStyle, QWidget
 
 from app.icons import icon
-from app.models.results_model import ResultsModel
+from app.models.results_model import ResultRole, ResultsModel
+from app.views.copies_note import add_copy_actions
 from app.views.result_delegate import MIN_CARD_WIDTH, ResultDelegate
 
 
@@ -19,6 +20,7 @@ class ResultsView(QListView):
     open_folder_requested = Signal(int)
     copy_path_requested = Signal(int)
     more_like_this_requested = Signal(int)
+    export_requested = Signal(int)  # row: "Export clip…"
     back_to_search = Signal()
 
     def __init__(self, model: ResultsModel, parent: QWidget | None = None) -> None:
@@ -36,7 +38,7 @@ class ResultsView(QListView):
         scrollbar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
         self.setMinimumWidth(MIN_CARD_WIDTH + scrollbar + 2 * self.frameWidth())
         self.setMouseTracking(True)
-        self.setAccessibleName("Results")
+        self.setAccessibleName(self.tr("Results"))
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.doubleClicked.connect(lambda idx: self.activated_result.emit(idx.row()))
@@ -75,12 +77,22 @@ class ResultsView(QListView):
         """The context menu for `row` (exposed for tests)."""
         menu = QMenu(self)
         menu.addAction(
-            icon("open-external"), "Open in system player", lambda: self.activated_result.emit(row)
+            icon("open-external"), self.tr("Open in system player"), lambda: self.activated_result.emit(row)
         )
-        menu.addAction(icon("folder"), "Open containing folder", lambda: self.open_folder_requested.emit(row))
-        menu.addAction(icon("copy"), "Copy path with timestamp", lambda: self.copy_path_requested.emit(row))
+        menu.addAction(
+            icon("folder"), self.tr("Open containing folder"), lambda: self.open_folder_requested.emit(row)
+        )
+        menu.addAction(
+            icon("copy"), self.tr("Copy path with timestamp"), lambda: self.copy_path_requested.emit(row)
+        )
+        menu.addAction(
+            icon("export-clip"), self.tr("Export clip\u2026"), lambda: self.export_requested.emit(row)
+        )
         menu.addSeparator()
-        menu.addAction(icon("similar"), "More like this", lambda: self.more_like_this_requested.emit(row))
+        menu.addAction(
+            icon("similar"), self.tr("More like this"), lambda: self.more_like_this_requested.emit(row)
+        )
+        add_copy_actions(menu, self.model().index(row, 0).data(ResultRole.RESULT))
         return menu
 
     def _menu(self, pos: QPoint) -> None:

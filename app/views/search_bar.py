@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from app.icons import icon
 
-PLACEHOLDER = "Search your videos \u2014 e.g. \u201ckids blowing out birthday candles\u201d"
+PLACEHOLDER = QT_TRANSLATE_NOOP(
+    "SearchBar", "Search your videos \u2014 e.g. \u201ckids blowing out birthday candles\u201d"
+)
 
 
 class SearchField(QLineEdit):
@@ -33,15 +35,15 @@ class SearchBar(QWidget):
         super().__init__(parent)
         self.field = SearchField(self)
         self.field.setObjectName("searchField")
-        self.field.setPlaceholderText(PLACEHOLDER)
+        self.field.setPlaceholderText(self.tr(PLACEHOLDER))
         self.field.setClearButtonEnabled(True)
         self.field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.field.setAccessibleName("Search")
+        self.field.setAccessibleName(self.tr("Search"))
         self.field.returnPressed.connect(self._submit)
         self.image_button = QToolButton(self)
         self.image_button.setIcon(icon("image"))
-        self.image_button.setToolTip("Search by an image file (or drop an image on the window)")
-        self.image_button.setAccessibleName("Search by image")
+        self.image_button.setToolTip(self.tr("Search by an image file (or drop an image on the window)"))
+        self.image_button.setAccessibleName(self.tr("Search by image"))
         self.image_button.clicked.connect(self.image_requested.emit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,7 +25,16 @@ from app.settings import DEVICES, AppSettings
 from engine import config
 
 ZERO_SHOT_SPEC = config.DEFAULT_MODEL_SPEC
-CHECKPOINT_FILTER = "Model checkpoints (*.bin *.pt *.pth *.safetensors);;All files (*)"
+
+
+def checkpoint_filter() -> str:
+    """The file dialog's filter for model checkpoints, in the UI language."""
+    return (
+        QCoreApplication.translate("SettingsDialog", "Model checkpoints")
+        + " (*.bin *.pt *.pth *.safetensors);;"
+        + QCoreApplication.translate("SettingsDialog", "All files")
+        + " (*)"
+    )
 
 
 class ModelChoice:
@@ -42,20 +52,20 @@ class SettingsDialog(QDialog):
         self, settings: AppSettings, library_spec: str | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Glimpse settings")
+        self.setWindowTitle(self.tr("Glimpse settings"))
         self._settings = settings
         current = library_spec or settings.effective_model_spec
 
         self.model_combo = QComboBox(self)
-        self.model_combo.addItem("Zero-shot CLIP (ViT-B/32, downloads once)")
-        self.model_combo.addItem("Student checkpoint file (TeachCLIP)")
-        self.model_combo.addItem("Other model spec")
+        self.model_combo.addItem(self.tr("Zero-shot CLIP (ViT-B/32, downloads once)"))
+        self.model_combo.addItem(self.tr("Student checkpoint file (TeachCLIP)"))
+        self.model_combo.addItem(self.tr("Other model spec"))
         self.checkpoint_edit = QLineEdit(self)
-        self.checkpoint_edit.setPlaceholderText("Path to a .bin/.pt/.pth file or a model folder")
-        self.browse_button = QPushButton("Browse\u2026", self)
+        self.checkpoint_edit.setPlaceholderText(self.tr("Path to a .bin/.pt/.pth file or a model folder"))
+        self.browse_button = QPushButton(self.tr("Browse\u2026"), self)
         self.browse_button.clicked.connect(self._browse)
         self.other_edit = QLineEdit(self)
-        self.other_edit.setPlaceholderText('open_clip "name:pretrained", or "tiny"')
+        self.other_edit.setPlaceholderText(self.tr('open_clip "name:pretrained", or "tiny"'))
         if current == ZERO_SHOT_SPEC:
             self.model_combo.setCurrentIndex(ModelChoice.ZERO_SHOT)
         elif current.endswith((".bin", ".pt", ".pth", ".safetensors")) or "/" in current or "\\" in current:
@@ -71,32 +81,47 @@ class SettingsDialog(QDialog):
         ckpt_row.addWidget(self.browse_button)
 
         self.device_combo = QComboBox(self)
-        self.device_combo.addItems(list(DEVICES))
-        self.device_combo.setCurrentText(settings.device)
+        for device in DEVICES:  # device names are the engine's; only "auto" is a word to translate
+            self.device_combo.addItem(self.tr("automatic") if device == "auto" else device, device)
+        self.device_combo.setCurrentIndex(max(0, self.device_combo.findData(settings.device)))
         self.fps_spin = QDoubleSpinBox(self)
         self.fps_spin.setRange(0.1, 10.0)
         self.fps_spin.setSingleStep(0.5)
-        self.fps_spin.setSuffix(" frames/s")
+        self.fps_spin.setSuffix(self.tr(" frames/s"))
         self.fps_spin.setValue(settings.sample_fps)
         self.clip_spin = QDoubleSpinBox(self)
         self.clip_spin.setRange(1.0, 120.0)
-        self.clip_spin.setSuffix(" s")
+        self.clip_spin.setSuffix(self.tr(" s"))
         self.clip_spin.setValue(settings.clip_seconds)
-        self.watch_check = QCheckBox("Keep the library in step with the folders while Glimpse is open", self)
+        self.watch_check = QCheckBox(
+            self.tr("Keep the library in step with the folders while Glimpse is open"), self
+        )
         self.watch_check.setChecked(settings.watch_folders)
+        self.copies_check = QCheckBox(self.tr("Hide copies: show a moment held in several files once"), self)
+        self.copies_check.setChecked(settings.hide_copies)
+        self.language_combo = QComboBox(self)
+        self.language_combo.addItem(self.tr("System language"), "")
+        self.language_combo.addItem("English", "en")  # each language by its own name
+        self.language_combo.addItem("\u7b80\u4f53\u4e2d\u6587", "zh_CN")
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
+        self.language_combo.setToolTip(self.tr("The language changes at the next start."))
 
         form = QFormLayout()
         form.setSpacing(8)
-        form.addRow("Model", self.model_combo)
-        form.addRow("Checkpoint", ckpt_row)
-        form.addRow("Model spec", self.other_edit)
-        form.addRow("Device", self.device_combo)
-        form.addRow("Sampling rate", self.fps_spin)
-        form.addRow("Clip length", self.clip_spin)
+        form.addRow(self.tr("Model"), self.model_combo)
+        form.addRow(self.tr("Checkpoint"), ckpt_row)
+        form.addRow(self.tr("Model spec"), self.other_edit)
+        form.addRow(self.tr("Device"), self.device_combo)
+        form.addRow(self.tr("Sampling rate"), self.fps_spin)
+        form.addRow(self.tr("Clip length"), self.clip_spin)
         form.addRow("", self.watch_check)
+        form.addRow("", self.copies_check)
+        form.addRow(self.tr("Language"), self.language_combo)
         note = QLabel(
-            "Sampling changes apply to videos indexed from now on. Changing the model asks "
-            "before reindexing the library.",
+            self.tr(
+                "Sampling changes apply to videos indexed from now on. Changing the model asks "
+                "before reindexing the library."
+            ),
             self,
         )
         note.setObjectName("muted")
@@ -127,10 +152,12 @@ class SettingsDialog(QDialog):
         return replace(
             self._settings,
             model_spec=self.model_spec() or self._settings.model_spec,
-            device=self.device_combo.currentText(),
+            device=str(self.device_combo.currentData() or "auto"),
             sample_fps=float(self.fps_spin.value()),
             clip_seconds=float(self.clip_spin.value()),
             watch_folders=self.watch_check.isChecked(),
+            language=str(self.language_combo.currentData() or ""),
+            hide_copies=self.copies_check.isChecked(),
         )
 
     def _update_enabled(self) -> None:
@@ -140,6 +167,8 @@ class SettingsDialog(QDialog):
         self.other_edit.setEnabled(choice == ModelChoice.OTHER)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a model checkpoint", "", CHECKPOINT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose a model checkpoint"), "", checkpoint_filter()
+        )
         if path:
             self.checkpoint_edit.setText(path)

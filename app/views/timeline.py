@@ -22,7 +22,7 @@ class ClipTimeline(QWidget):
         self.position = 0.0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Timeline")
+        self.setAccessibleName(self.tr("Timeline"))
 
     def sizeHint(self) -> QSize:
         return QSize(240, 22)
@@ -32,7 +32,7 @@ class ClipTimeline(QWidget):
         self.duration = max(duration, end, 0.0)
         self.clip_start, self.clip_end = start, end
         self.position = start
-        self.setToolTip(f"Clip {format_range(start, end)}")
+        self.setToolTip(self.tr("Clip {range}").format(range=format_range(start, end)))
         self.update()
 
     def set_position(self, seconds: float) -> None:

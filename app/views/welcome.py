@@ -23,17 +23,21 @@ class WelcomePage(QWidget):
         pix.setDevicePixelRatio(dpr)
         logo.setPixmap(pix)
         logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("Welcome to Glimpse", self)
+        title = QLabel(self.tr("Welcome to Glimpse"), self)
         title.setObjectName("welcomeTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.step1 = QLabel(
-            "<b>1. Add a folder of videos.</b> Glimpse watches it and indexes every few seconds of "
-            "every video, on this computer.",
+            self.tr(
+                "<b>1. Add a folder of videos.</b> Glimpse watches it and indexes every few seconds of "
+                "every video, on this computer."
+            ),
             self,
         )
         self.step2 = QLabel(
-            "<b>2. Search in plain words</b> \u2014 \u201ca dog catching a frisbee\u201d \u2014 or drop an "
-            "image on the window. Results are moments you can play at once.",
+            self.tr(
+                "<b>2. Search in plain words</b> \u2014 \u201ca dog catching a frisbee\u201d \u2014 "
+                "or drop an image on the window. Results are moments you can play at once."
+            ),
             self,
         )
         # The steps sit in a fixed-width column so their wrapped lines get their full height.
@@ -48,11 +52,11 @@ class WelcomePage(QWidget):
             steps_layout.addWidget(step)
         # The button is accent-coloured: its icon takes the text colour that reads on the accent.
         add_icon = icon("folder-add", role=QPalette.ColorRole.HighlightedText)
-        self.add_button = QPushButton(add_icon, "Add a folder\u2026", self)
+        self.add_button = QPushButton(add_icon, self.tr("Add a folder\u2026"), self)
         self.add_button.setObjectName("primaryButton")
         self.add_button.setDefault(True)
         self.add_button.clicked.connect(self.add_folder_requested.emit)
-        hint = QLabel("You can also drop a folder anywhere on this window.", self)
+        hint = QLabel(self.tr("You can also drop a folder anywhere on this window."), self)
         hint.setObjectName("muted")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
 

@@ -95,7 +95,7 @@ def test_library_model_columns_and_states(qapp):
     assert states == [
         FolderState.INDEXED,
         FolderState.PENDING,
-        FolderState.FAILED,
+        FolderState.INDEXED,
         FolderState.OFFLINE,
         FolderState.INDEXED,
     ]
@@ -103,6 +103,8 @@ def test_library_model_columns_and_states(qapp):
     assert model.index(3, Column.FOLDER).data() == "usb"
     assert model.index(2, Column.FAILED).data() == 2
     assert model.index(3, Column.STATE).data() == "offline"
+    assert model.index(2, Column.STATE).data() == "indexed \u00b7 2 failed"
+    assert FolderSummary(6, "/videos/d", failed=7).state == FolderState.FAILED
     assert model.index(4, Column.STATE).data() == "indexed (polling)"
     assert "*.tmp" in model.index(4, Column.FOLDER).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 0).data(FOLDER_ROLE) is folders[0]

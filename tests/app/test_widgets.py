@@ -251,6 +251,7 @@ def test_results_view_keys_and_menu(qtbot, result_factory):
         "Open in system player",
         "Open containing folder",
         "Copy path with timestamp",
+        "Export clip\u2026",
         "More like this",
     ]
     with qtbot.waitSignal(view.more_like_this_requested, timeout=1000) as sig:

@@ -4,6 +4,8 @@ Builds a small library from generated videos with the real Indexer and the `tiny
 search through the window, and grabs it. Usage (from the repository root):
 
     .venv/bin/python tests/bench/screenshot.py [--out docs/screenshot.png] [--scale 2] [--dark]
+    .venv/bin/python tests/bench/screenshot.py --language zh_CN --query 海边日落 \
+        --out docs/screenshot_zh_CN.png
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio (2 = a 200%% display)")
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
     parser.add_argument("--query", default="sunset over the sea")
+    parser.add_argument("--language", default="en", help='UI language: "en" or "zh_CN" (needs a CJK font)')
     args = parser.parse_args()
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
@@ -120,6 +123,9 @@ def main() -> int:
 
     app = create_application(["glimpse"])
     app.setStyle("Fusion")
+    from app.i18n.loader import install_translators
+
+    install_translators(args.language)
     if args.dark:
         pal = QPalette()
         for role, color in {
