@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from engine.paths import is_within
+
 #: One folder with this many file events inside the burst window is rescanned as a whole.
 DEFAULT_BURST_THRESHOLD = 50
 
@@ -100,10 +102,6 @@ def _ancestors(path: str) -> Iterable[str]:
         path, parent = parent, os.path.dirname(parent)
 
 
-def _is_under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 class Settler:
     """Pending changes keyed by path; `take_ready` hands out what has settled. Not thread-safe."""
 
@@ -164,7 +162,7 @@ class Settler:
 
     def drop_under(self, folder: str) -> int:
         """Forget every pending change at or below a folder (an offline root); returns how many."""
-        doomed = [p for p in self._items if _is_under(p, folder)]
+        doomed = [p for p in self._items if is_within(p, folder)]
         for path in doomed:
             self._remove(path)
         return len(doomed)
@@ -285,7 +283,7 @@ class Settler:
         return None
 
     def _absorb_below(self, folder: str) -> None:
-        below = [p for p in self._items if p != folder and _is_under(p, folder)]
+        below = [p for p in self._items if p != folder and is_within(p, folder)]
         target = self._items[folder]
         for path in below:
             item = self._items.pop(path)

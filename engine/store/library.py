@@ -22,6 +22,7 @@ import numpy as np
 
 from engine import config
 from engine.errors import StoreError
+from engine.store import folders as folder_sql
 from engine.store import vec_table
 from engine.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
@@ -42,15 +43,6 @@ from engine.store.rows import (
 )
 
 log = logging.getLogger(__name__)
-
-_VIDEO_COLUMNS = (
-    "id, folder_id, path, size, mtime, content_hash, duration, status, error, fingerprint, indexed_at"
-)
-
-
-def _folder_path(path: str | os.PathLike[str]) -> str:
-    return os.path.abspath(os.path.expanduser(os.fspath(path)))
-
 
 class LibraryStore(LibraryQueries):
     """A library database; use `LibraryStore.open()`."""
@@ -185,8 +177,8 @@ class LibraryStore(LibraryQueries):
 
     # --- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str | os.PathLike[str], excludes: Sequence[str] = ()) -> FolderRow:
-        """Add a library root (idempotent: an existing root is returned unchanged)."""
-        p = _folder_path(path)
+        """Add a library root (idempotent: the same root, even through a symlink, is returned unchanged)."""
+        p = folder_sql.folder_path(path)
         try:
             p.encode("utf-8")
         except UnicodeEncodeError as err:
@@ -194,38 +186,48 @@ class LibraryStore(LibraryQueries):
                 f"{p!r} cannot be a library folder: its name is not valid UTF-8; rename it first."
             ) from err
         with self._write() as c:
-            c.execute(
-                "INSERT INTO folders(path, excludes) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
-                (p, json.dumps(list(excludes))),
-            )
-        row = self._folder_by_path(p)
+            if folder_sql.find_folder_id(c, p) is None:
+                params = (p, json.dumps(list(excludes)))
+                c.execute("INSERT INTO folders(path, excludes) VALUES (?, ?)", params)
+        row = self.find_folder(p)
         assert row is not None
         return row
 
-    def _folder_by_path(self, path: str) -> FolderRow | None:
+    def find_folder(self, path: str | os.PathLike[str]) -> FolderRow | None:
+        """The library folder at `path` (as stored, or the same real location through symlinks), or None."""
         with self._read() as c:
-            rows = c.execute(
-                "SELECT id, path, excludes, online, polling FROM folders WHERE path = ?", (path,)
+            folder_id = folder_sql.find_folder_id(c, os.fspath(path))
+            if folder_id is None:
+                return None
+            found = c.execute(
+                "SELECT id, path, excludes, online, polling FROM folders WHERE id = ?", (folder_id,)
             )
-            found = [self._folder_row(r) for r in rows]
-        return found[0] if found else None
+            return [self._folder_row(r) for r in found][0]
 
     @staticmethod
     def _folder_row(r: Sequence[object]) -> FolderRow:
         return FolderRow(int(r[0]), str(r[1]), list(json.loads(str(r[2]))), bool(r[3]), bool(r[4]))  # type: ignore[call-overload]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> None:
-        """Forget a root and every video, clip, frame and vector under it."""
-        p = _folder_path(path)
+        """Forget a root and every video, clip, frame and vector under it.
+
+        Videos that another library folder also covers (the root was nested in it) are handed to that
+        folder instead, vectors and all.
+        """
         with self._write() as c:
-            ids = [
-                int(r[0])
-                for r in c.execute(
-                    "SELECT v.id FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.path = ?", (p,)
-                )
-            ]
-            vec_table.delete_for_videos(c, ids)
-            c.execute("DELETE FROM folders WHERE path = ?", (p,))
+            folder_id = folder_sql.find_folder_id(c, os.fspath(path))
+            if folder_id is not None:
+                folder_sql.remove_folder(c, folder_id)
+
+    def folder_device(self, folder_id: int) -> int | None:
+        """The device (st_dev) the root was last seen on holding files, or None."""
+        with self._read() as c:
+            return folder_sql.folder_device(c, folder_id)
+
+    def set_folder_device(self, folder_id: int, device: int) -> None:
+        with self._write() as c:
+            if folder_sql.folder_device(c, folder_id) != device:
+                folder_sql.set_folder_device(c, folder_id, device)
 
     def list_folders(self) -> list[FolderRow]:
         """Every library root, in the order added."""
