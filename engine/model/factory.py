@@ -129,8 +129,13 @@ def _load_split_state(
 
 def _load_head_state(head: StudentHead, state: dict[str, torch.Tensor], where: str) -> None:
     expected = head.state_dict()
+    unknown = [key for key in state if key not in expected]
+    if unknown:  # before any tensor is converted (copied): see load_clip_state
+        raise CheckpointError(
+            f"The student head in {where} does not match the expected layout (at {unknown[0]})."
+        )
     for key, tensor in state.items():
-        if key in expected and tuple(expected[key].shape) != tuple(tensor.shape):
+        if tuple(expected[key].shape) != tuple(tensor.shape):
             raise CheckpointError(
                 f"The head tensor {key} in {where} has shape {tuple(tensor.shape)}, "
                 f"expected {tuple(expected[key].shape)}."
