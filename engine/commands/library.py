@@ -24,6 +24,16 @@ def _open(ctx: click.Context):
     return LibraryStore.open(_db(ctx))
 
 
+def _open_existing(ctx: click.Context):
+    """For commands that only read: a missing library is an error, and nothing is created."""
+    db = _db(ctx)
+    if not db.exists():
+        raise click.ClickException(
+            f"There is no library at {db}: check --db, or create one with `glimpse index PATH`."
+        )
+    return _open(ctx)
+
+
 def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=None, ensure_ascii=False))
 
@@ -65,7 +75,7 @@ def folders_remove(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def folders_list(ctx: click.Context, as_json: bool) -> None:
     """List the library folders with their state."""
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         rows = store.list_folders()
         counts = {f.id: len(store.videos(folder_id=f.id)) for f in rows}
     data = [
@@ -221,7 +231,7 @@ def search_cmd(
         q = query
     else:
         raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         if store.model_fingerprint() is None and not isinstance(q, ClipQuery):
             # Nothing indexed yet: no model to load (on first use that would download its weights).
             results: list[SearchResult] = []
@@ -260,7 +270,7 @@ def _ts(seconds: float) -> str:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show what the library holds: videos by state, clips, failures, model."""
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         counts = store.counts()
         failures = store.failures()
         model = store.get_meta("model_spec")
@@ -268,7 +278,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         folders_ = store.list_folders()
         db = str(store.path)
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
-    asked = ctx.obj.model
+    asked = config.canonical_model_spec(ctx.obj.model) if ctx.obj.model else None
     reindex_needed = stale or bool(asked and model and asked != model)
     data = {
         "videos": {
@@ -312,7 +322,7 @@ def check(ctx: click.Context) -> None:
     from engine.errors import DatabaseCorruptError
 
     try:
-        with _open(ctx) as store:
+        with _open_existing(ctx) as store:
             problems = store.check()
     except DatabaseCorruptError as exc:  # the worst finding of all, not a failure to check
         problems = [str(exc)]

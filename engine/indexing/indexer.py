@@ -97,7 +97,8 @@ class Indexer:
         return self._model
 
     def _spec_of(self, model) -> str | None:
-        return self.model_spec or getattr(model, "spec", None)
+        # The loaded model's spec is canonical (a relative path made absolute); the given one may not be.
+        return getattr(model, "spec", None) or self.model_spec
 
     def _adopt_model(self, store: LibraryStore, model) -> None:
         """Record the model's spec with the library, unless its vectors are still another model's.

@@ -8,6 +8,7 @@ from pathlib import Path
 import open_clip
 import torch
 
+from engine import config as app_config
 from engine.errors import CheckpointError, ModelError
 from engine.model import checkpoints
 from engine.model.clip import arch_from_openai_state, build_clip, load_clip_state
@@ -47,7 +48,7 @@ def load_model(spec: str, device: str | None = None) -> GlimpseModel:
         CheckpointError: a checkpoint is missing, unreadable, unsafe (pickled code) or of an unknown layout.
         ModelError: the spec names nothing known.
     """
-    spec = str(spec).strip()
+    spec = app_config.canonical_model_spec(spec)  # a relative path is recorded absolute
     if not spec:
         raise ModelError(
             "No model was given; name one such as 'ViT-B-32-quickgelu:openai' or a checkpoint file."

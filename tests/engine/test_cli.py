@@ -116,6 +116,8 @@ def test_search_of_an_empty_library_says_so_without_loading_a_model(
         raise AssertionError("no model is needed to search an empty library")
 
     monkeypatch.setattr(engine.model, "load_model", no_model)
+    (tmp_path / "videos").mkdir()
+    assert run(capsys, "--db", str(tmp_path / "lib.db"), "folders", "add", str(tmp_path / "videos"))[0] == 0
     code, out, err = run(capsys, "--db", str(tmp_path / "lib.db"), "search", "a dog on the beach")
     assert code == 0 and "No matching moments." in out and "no indexed videos" in err
 
