@@ -274,7 +274,7 @@ def train(
                 optimizer.zero_grad(set_to_none=True)
                 if not torch.isfinite(losses["total"]):
                     raise TrainingError(
-                        f"The training loss became {float(losses['total'])} at step {step + 1}; "
+                        f"The training loss became {float(losses['total'].detach())} at step {step + 1}; "
                         "try a lower --lr. Nothing of this run was saved after its last checkpoint."
                     )
                 losses["total"].backward()
