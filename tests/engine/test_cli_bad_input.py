@@ -64,3 +64,17 @@ def test_a_relative_model_path_is_stored_absolute(tmp_path: Path, capsys, monkey
     code, out, _ = run(capsys, "--db", str(db), "status", "--json")
     assert json.loads(out)["reindex_needed"] is False
     assert os.path.isabs(json.loads(out)["model"])
+
+
+def test_a_vector_dimension_that_is_not_a_number_is_noticed(tmp_path: Path, capsys) -> None:
+    videos = tmp_path / "videos"
+    write_video(videos / "a.avi", 1)
+    db = tmp_path / "lib.db"
+    assert run(capsys, "--db", str(db), "--model", "tiny", "index", "-q", str(videos))[0] == 0
+    conn = apsw.Connection(str(db))
+    conn.execute("UPDATE meta SET value = 'sixty-four' WHERE key = 'dim'")
+    conn.close()
+    code, _, err = run(capsys, "--db", str(db), "check")
+    assert code == 3 and "vector dimension" in err
+    code, _, err = run(capsys, "--db", str(db), "search", "a bar")
+    assert code == EXIT_ERROR and "vector dimension" in err and len(err.strip().splitlines()) == 1
