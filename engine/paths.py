@@ -73,3 +73,18 @@ def root_is_offline(
     if device is None:
         return unsure_is_offline
     return folder_device(folder) != device
+
+
+#: Folders that hold the system, not a person's videos: a library folder there (or below) would
+#: walk system files (or /proc's endless ones). /run and /var stay allowed: drives mount under /run/media.
+SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr")
+
+
+def system_folder_reason(path: str) -> str | None:
+    """Why `path` cannot be a library folder (a file-system root or a system folder), or None."""
+    real = real_path(path)
+    if os.path.dirname(real) == real:
+        return "it is the root of a whole drive; add the folders that hold your videos instead"
+    if os.name == "posix" and any(is_within(real, folder) for folder in SYSTEM_FOLDERS):
+        return "it holds the operating system, not videos"
+    return None

@@ -28,6 +28,7 @@ class SearchResult:
     frames: list[ResultFrame] = field(default_factory=list)
     duration: float = 0.0  # of the whole video
     zero_shot: bool = False  # True when the weights carry no meaning (no trained head)
+    offline: bool = False  # its library folder is offline (drive unplugged): it cannot be played now
 
     @property
     def top_frame(self) -> ResultFrame | None:
@@ -41,6 +42,7 @@ class SearchResult:
             "end": round(self.end, 3),
             "score": round(self.score, 6),
             "frames": [{"t": round(f.t, 3), "weight": round(f.weight, 6)} for f in self.frames],
+            "offline": self.offline,
         }
 
 
@@ -54,3 +56,4 @@ class SearchFilters:
     max_duration: float | None = None
     modified_after: float | None = None  # POSIX timestamp of the file's mtime
     modified_before: float | None = None
+    hide_offline: bool = False  # leave out videos whose library folder is offline

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from engine.paths import deepest_root, real_path
+from engine.paths import deepest_root, real_path, root_is_offline
 from engine.store import vec_table
 from engine.store.db import Connection
 
@@ -68,3 +68,20 @@ def folder_device(conn: Connection, folder_id: int) -> int | None:
 
 def set_folder_device(conn: Connection, folder_id: int, device: int) -> None:
     vec_table.set_meta(conn, f"{DEVICE_KEY}{folder_id}", str(int(device)))
+
+
+def offline_roots(conn: Connection) -> set[str]:
+    """The library folders offline right now, by `engine.paths.root_is_offline` on the disk as it is.
+
+    The disk, not the stored flag: the flag is refreshed by scans and the watcher, so it lags when a
+    drive was unplugged since (or came back).
+    """
+    counts = {
+        int(f): int(n) for f, n in conn.execute("SELECT folder_id, count(*) FROM videos GROUP BY folder_id")
+    }
+    out: set[str] = set()
+    for folder_id, path in list(conn.execute("SELECT id, path FROM folders")):
+        known = counts.get(int(folder_id), 0)
+        if root_is_offline(str(path), known, folder_device(conn, int(folder_id))):
+            out.add(str(path))
+    return out

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from engine import config
-from engine.errors import StoreError
+from engine.errors import StoreError, VideoNotInLibraryError
+from engine.paths import system_folder_reason
 from engine.store import folders as folder_sql
 from engine.store import vec_table
 from engine.store.db import (
@@ -179,6 +180,9 @@ class LibraryStore(LibraryQueries):
     def add_folder(self, path: str | os.PathLike[str], excludes: Sequence[str] = ()) -> FolderRow:
         """Add a library root (idempotent: the same root, even through a symlink, is returned unchanged)."""
         p = folder_sql.folder_path(path)
+        reason = system_folder_reason(p)
+        if reason is not None:
+            raise StoreError(f"{p} cannot be a library folder: {reason}.")
         try:
             p.encode("utf-8")
         except UnicodeEncodeError as err:
@@ -223,6 +227,11 @@ class LibraryStore(LibraryQueries):
         """The device (st_dev) the root was last seen on holding files, or None."""
         with self._read() as c:
             return folder_sql.folder_device(c, folder_id)
+
+    def offline_roots(self) -> set[str]:
+        """Paths of the library folders that are offline now (checked on disk, not the stored flag)."""
+        with self._read() as c:
+            return folder_sql.offline_roots(c)
 
     def set_folder_device(self, folder_id: int, device: int) -> None:
         with self._write() as c:
@@ -303,7 +312,7 @@ class LibraryStore(LibraryQueries):
         dim = prepared[0][0].shape[0]
         with self._write() as c:
             if not rows(c, "SELECT 1 FROM videos WHERE id = ?", (video_id,)):
-                raise StoreError(f"Video {video_id} is not in the library.")
+                raise VideoNotInLibraryError(f"Video {video_id} is not in the library.")
             self._ensure_model(c, fingerprint, dim)
             if model_spec and vec_table.get_meta(c, "model_spec") != model_spec:
                 vec_table.set_meta(c, "model_spec", model_spec)
