@@ -118,3 +118,12 @@ def test_library_model_updates_counts_in_place(qtbot):
     with qtbot.waitSignal(model.modelReset, timeout=1000):
         model.set_folders([FolderSummary(1, "/videos/a"), FolderSummary(2, "/videos/b")])
     assert model.rowCount() == 2
+
+
+def test_results_model_says_when_a_result_is_offline(qapp, result_factory):
+    r = result_factory([0.5, 0.5], path="/drive/trip.mp4")
+    r.offline = True
+    model = ResultsModel()
+    model.set_items([ResultItem(r, decode_thumbs([f.thumb for f in r.frames]))])
+    assert model.index(0, 0).data(ResultRole.OFFLINE) is True
+    assert b"offline" in model.roleNames().values()
