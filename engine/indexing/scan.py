@@ -160,6 +160,8 @@ def _gather(
         )
         files = walk_scope(Path(folder.path), folder.excludes, inside, unlisted=unlisted)
     kept = [f for f in unique_files(files) if not any(is_within(f.path, n) for n in nested)]
+    if scope is not None:  # a link seen alone (its target out of scope) whose target the library has
+        kept = [f for f in kept if not (os.path.islink(f.path) and os.path.realpath(f.path) in rows)]
     held = nested + unlisted
     rows = {
         p: r

@@ -115,3 +115,18 @@ def test_an_emptied_folder_on_its_own_device_is_a_deletion_not_an_outage(tmp_pat
     assert summary.offline_roots == [] and summary.removed == 2
     with LibraryStore.open(db) as store:
         assert store.videos() == [] and store.list_folders()[0].online
+
+
+def test_a_link_reported_alone_by_the_watcher_is_not_a_second_video(tmp_path: Path, tiny) -> None:
+    videos = tmp_path / "Videos"
+    write_video(videos / "a.avi", 1)
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(videos)
+    _run(db, tiny)
+    (videos / "later").mkdir()
+    os.symlink(videos / "a.avi", videos / "later" / "link.avi")
+    summary = Indexer(db, model=tiny).sync_paths([videos / "later"])
+    assert summary.indexed == 0
+    with LibraryStore.open(db) as store:
+        assert [Path(v.path).name for v in store.videos()] == ["a.avi"]
