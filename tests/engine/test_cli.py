@@ -56,7 +56,7 @@ def test_search_json_uses_the_library_model(indexed, capsys) -> None:
     results = json.loads(out)
     assert 1 <= len(results) <= 5
     for r in results:
-        assert set(r) == {"path", "start", "end", "score", "frames"}
+        assert set(r) == {"path", "start", "end", "score", "frames", "offline"} and r["offline"] is False
         assert Path(r["path"]).parent == root and r["start"] < r["end"]
         assert all(set(f) == {"t", "weight"} for f in r["frames"])
     scores = [r["score"] for r in results]
