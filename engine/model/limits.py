@@ -77,36 +77,49 @@ def check_config(config: ModelConfig) -> None:
     embed = _whole(config.embed_dim, "embed_dim", 1, MAX_WIDTH)
     if not isinstance(config.vision, dict) or not isinstance(config.text, dict):
         raise ModelError("The model configuration's vision and text settings must be JSON objects.")
-    v_width, v_layers = _tower(config.vision, "vision", "head_width", 64)
-    image = _image_size(config.vision.get("image_size", 224), "vision image_size")
-    patch = _whole(config.vision.get("patch_size", 16), "vision patch_size", 1, image)
-    t_width, t_layers = _tower(config.text, "text", "heads", 8)
-    context = _whole(config.text.get("context_length", 77), "text context_length", 2, MAX_CONTEXT)
-    vocab = _whole(config.text.get("vocab_size", 49408), "text vocab_size", 1, MAX_VOCAB)
+    params = _vision_parameters(config.vision, embed) + _text_parameters(config.text, embed)
+    _check_preprocess(config)
+    if config.seed is not None:
+        _whole(config.seed, "seed", 0, 2**63 - 1)
+    if config.head is not None:
+        layers = _whole(config.head.layers, "head layers", 1, MAX_LAYERS)
+        positions = _whole(config.head.positions, "head positions", 1, MAX_HEAD_POSITIONS)
+        _real(config.head.temperature, "head temperature", 0.0, 1000.0)
+        params += 12 * layers * embed**2 + positions * embed  # ~12 D^2 weights per transformer block
+    if params > MAX_PARAMETERS:
+        raise ModelError(
+            f"The model configuration describes about {params:,} parameters; Glimpse accepts at most "
+            f"{MAX_PARAMETERS:,} (the file is damaged or not a real model)."
+        )
+
+
+def _vision_parameters(vision: dict[str, Any], embed: int) -> int:
+    stages = vision.get("layers")
+    if isinstance(stages, list | tuple):  # a ResNet tower: blocks per stage, planes doubling per stage
+        width = _whole(vision.get("width", 64), "vision width", 1, MAX_WIDTH)
+        blocks = [_whole(n, "vision layers", 1, MAX_LAYERS) for n in stages]
+        if len(blocks) != 4:
+            raise ModelError("The model configuration's ResNet vision tower must have 4 stages of layers.")
+        _image_size(vision.get("image_size", 224), "vision image_size")
+        return sum(17 * n * (width * 2**i) ** 2 for i, n in enumerate(blocks)) + 32 * width * embed
+    width, layers = _tower(vision, "vision", "head_width", 64)
+    image = _image_size(vision.get("image_size", 224), "vision image_size")
+    patch = _whole(vision.get("patch_size", 16), "vision patch_size", 1, image)
+    grid = (image // patch) ** 2 + 1  # patches + the class token
+    return 12 * layers * width**2 + grid * width + 3 * patch**2 * width + width * embed
+
+
+def _text_parameters(text: dict[str, Any], embed: int) -> int:
+    width, layers = _tower(text, "text", "heads", 8)
+    context = _whole(text.get("context_length", 77), "text context_length", 2, MAX_CONTEXT)
+    vocab = _whole(text.get("vocab_size", 49408), "text vocab_size", 1, MAX_VOCAB)
+    return 12 * layers * width**2 + (vocab + context) * width + width * embed
+
+
+def _check_preprocess(config: ModelConfig) -> None:
     _image_size(config.preprocess.image_size, "preprocess image_size")
     for what, values in (("mean", config.preprocess.mean), ("std", config.preprocess.std)):
         if len(values) != 3:
             raise ModelError(f"The model configuration's preprocess {what} must hold 3 numbers.")
         for value in values:
             _real(value, f"preprocess {what}", -10.0 if what == "mean" else 0.0, 10.0)
-    if config.seed is not None:
-        _whole(config.seed, "seed", 0, 2**63 - 1)
-    params = (
-        12 * v_layers * v_width**2
-        + ((image // patch) ** 2 + 1) * v_width
-        + 3 * patch**2 * v_width
-        + 12 * t_layers * t_width**2
-        + (vocab + context) * t_width
-        + (v_width + t_width) * embed
-    )
-    head = config.head
-    if head is not None:
-        layers = _whole(head.layers, "head layers", 1, MAX_LAYERS)
-        positions = _whole(head.positions, "head positions", 1, MAX_HEAD_POSITIONS)
-        _real(head.temperature, "head temperature", 0.0, 1000.0)
-        params += 12 * layers * embed**2 + positions * embed
-    if params > MAX_PARAMETERS:
-        raise ModelError(
-            f"The model configuration describes about {params:,} parameters; Glimpse accepts at most "
-            f"{MAX_PARAMETERS:,} (the file is damaged or not a real model)."
-        )
