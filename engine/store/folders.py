@@ -13,6 +13,7 @@ import os
 from engine.paths import deepest_root, real_path, root_is_offline
 from engine.store import vec_table
 from engine.store.db import Connection
+from engine.store.rows import FolderRow
 
 #: Meta key prefix of the device (st_dev) a root was last seen on, holding files.
 DEVICE_KEY = "folder_device:"
@@ -21,6 +22,20 @@ DEVICE_KEY = "folder_device:"
 def folder_path(path: str | os.PathLike[str]) -> str:
     """A folder as stored: absolute, user-expanded, symlinks kept (the path the user gave)."""
     return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+def folder_rows(conn: Connection, folder_id: int | None = None) -> list[FolderRow]:
+    """Every library folder in the order added (or just the one with this id)."""
+    sql = "SELECT id, path, excludes, online, polling FROM folders"
+    found = (
+        conn.execute(sql + " ORDER BY id")
+        if folder_id is None
+        else conn.execute(sql + " WHERE id = ?", (folder_id,))
+    )
+    return [
+        FolderRow(int(i), str(p), list(json.loads(str(e))), bool(online), bool(polling))
+        for i, p, e, online, polling in found
+    ]
 
 
 def find_folder_id(conn: Connection, path: str) -> int | None:

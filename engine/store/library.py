@@ -201,16 +201,7 @@ class LibraryStore(LibraryQueries):
         """The library folder at `path` (as stored, or the same real location through symlinks), or None."""
         with self._read() as c:
             folder_id = folder_sql.find_folder_id(c, os.fspath(path))
-            if folder_id is None:
-                return None
-            found = c.execute(
-                "SELECT id, path, excludes, online, polling FROM folders WHERE id = ?", (folder_id,)
-            )
-            return [self._folder_row(r) for r in found][0]
-
-    @staticmethod
-    def _folder_row(r: Sequence[object]) -> FolderRow:
-        return FolderRow(int(r[0]), str(r[1]), list(json.loads(str(r[2]))), bool(r[3]), bool(r[4]))  # type: ignore[call-overload]
+            return None if folder_id is None else folder_sql.folder_rows(c, folder_id)[0]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> None:
         """Forget a root and every video, clip, frame and vector under it.
@@ -241,10 +232,7 @@ class LibraryStore(LibraryQueries):
     def list_folders(self) -> list[FolderRow]:
         """Every library root, in the order added."""
         with self._read() as c:
-            return [
-                self._folder_row(r)
-                for r in c.execute("SELECT id, path, excludes, online, polling FROM folders ORDER BY id")
-            ]
+            return folder_sql.folder_rows(c)
 
     def set_folder_state(
         self, folder_id: int, *, online: bool | None = None, polling: bool | None = None
