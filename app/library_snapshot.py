@@ -82,6 +82,7 @@ def read_snapshot(db: Path | None = None) -> LibrarySnapshot:
         return LibrarySnapshot(exists=False)
     with LibraryStore.open(path) as store:
         folders = []
+        offline = store.offline_roots()  # the disk as it is now, as `glimpse folders list` shows it
         for row in store.list_folders():
             counts = Counter(str(v.status) for v in store.videos(folder_id=row.id))
             folders.append(
@@ -91,7 +92,7 @@ def read_snapshot(db: Path | None = None) -> LibrarySnapshot:
                     indexed=counts.get(str(VideoStatus.INDEXED), 0),
                     pending=counts.get(str(VideoStatus.PENDING), 0),
                     failed=counts.get(str(VideoStatus.FAILED), 0),
-                    online=bool(row.online),
+                    online=row.path not in offline,
                     polling=bool(row.polling),
                     excludes=tuple(row.excludes),
                 )

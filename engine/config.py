@@ -35,10 +35,14 @@ def _env(name: str) -> str | None:
     return value if value else None
 
 
+def _data_dir_path() -> Path:
+    home = _env("HOME")
+    return Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 def data_dir() -> Path:
     """The folder holding the library database and caches (created on demand)."""
-    home = _env("HOME")
-    path = Path(home).expanduser() if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = _data_dir_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -61,12 +65,25 @@ def db_path(override: str | os.PathLike[str] | None = None) -> Path:
     env = _env("DB")
     if env:
         return Path(env).expanduser()
-    return data_dir() / "library.db"
+    return _data_dir_path() / "library.db"  # not created here: reading a missing library creates nothing
 
 
 def default_model_spec() -> str:
     """The model spec a new library starts with."""
     return _env("MODEL") or DEFAULT_MODEL_SPEC
+
+
+def canonical_model_spec(spec: str) -> str:
+    """A model spec as the library records it: a path to a file or folder made absolute.
+
+    A relative path would name another file (or nothing) from another working directory. Names of
+    built-in configs ("tiny") and open_clip "name:pretrained" pairs are kept as given.
+    """
+    spec = str(spec).strip()
+    if not spec or (RESOURCES_DIR / "models" / f"{spec}.json").is_file():
+        return spec
+    path = Path(spec).expanduser()
+    return os.path.abspath(path) if path.exists() else spec
 
 
 def device_override() -> str | None:

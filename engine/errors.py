@@ -79,6 +79,10 @@ class ModelMismatchError(StoreError):
     """The library was indexed with another model: search would mix vectors of two models."""
 
 
+class VideoNotInLibraryError(StoreError):
+    """A video's row is gone (its folder was removed meanwhile): there is nothing to save it to."""
+
+
 # --- search ------------------------------------------------------------------------------------
 class QueryError(GlimpseError):
     """A search query cannot be answered as given (blank, unreadable image, unknown clip)."""

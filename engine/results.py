@@ -38,6 +38,7 @@ class SearchResult:
     duration: float = 0.0  # of the whole video
     zero_shot: bool = False  # True when the weights carry no meaning (no trained head)
     copies: list[CopyRef] = field(default_factory=list)  # the same moment in other files
+    offline: bool = False  # its library folder is offline (drive unplugged): it cannot be played now
 
     @property
     def top_frame(self) -> ResultFrame | None:
@@ -54,6 +55,7 @@ class SearchResult:
             "copies": [
                 {"path": c.path, "start": round(c.start, 3), "end": round(c.end, 3)} for c in self.copies
             ],
+            "offline": self.offline,
         }
 
 
@@ -67,3 +69,4 @@ class SearchFilters:
     max_duration: float | None = None
     modified_after: float | None = None  # POSIX timestamp of the file's mtime
     modified_before: float | None = None
+    hide_offline: bool = False  # leave out videos whose library folder is offline

@@ -23,6 +23,7 @@ import numpy as np
 
 from engine.copies import group_copies
 from engine.errors import ModelMismatchError, QueryError
+from engine.paths import deepest_root
 from engine.results import ResultFrame, SearchFilters, SearchResult
 from engine.store import ClipDetail, LibraryStore
 
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: sqlite-vec's KNN limit; more results than this are never fetched.
 MAX_FETCH = 4096
+#: An image query file above this size is refused before it is read (no photo is this large).
+MAX_IMAGE_BYTES = 512 * 2**20
 #: Clips closer than this (seconds) count as adjacent.
 ADJACENT_GAP_S = 0.5
 #: An adjacent clip joins a moment when its score is within this of the moment's best clip.
@@ -147,15 +150,21 @@ class Searcher:
             log.warning("%s", note)
         exclude = {int(query.clip_id)} if isinstance(query, ClipQuery) else set()
         fetch = min(MAX_FETCH, max(32, 2 * k))
+        roots, offline = [f.path for f in self.store.list_folders()], self.store.offline_roots()
+        hide = bool(filters and filters.hide_offline and offline)
         while True:
             hits = [(c, s) for c, s in self.store.knn(vector, fetch, filters) if c not in exclude]
             moments = self._group(hits, per_video)
+            if hide:
+                moments = [m for m in moments if deepest_root(m.clips[0][0].path, roots) not in offline]
             if len(moments) >= k or len(hits) + len(exclude) < fetch or fetch >= MAX_FETCH:
                 break
             fetch = min(MAX_FETCH, fetch * 4)
         zero_shot = bool(self.model.is_zero_shot) if self.model is not None else False
         results = [self._result(m, zero_shot) for m in moments[: 2 * k if self.hide_copies else k]]
         results = group_copies(self.store, results)[:k] if self.hide_copies else results  # engine.copies
+        for r in results:
+            r.offline = deepest_root(r.path, roots) in offline
         self.warnings = warnings
         return SearchResults(results, warnings)
 
@@ -217,8 +226,12 @@ def _image_vector(model: GlimpseModel, path: Path) -> np.ndarray:
 
     if path.is_dir():
         raise QueryError(f"{path} is a folder, not an image.")
-    if not path.is_file():
+    if not path.exists():
         raise QueryError(f"The image {path} does not exist.")
+    if not path.is_file():  # never opened: a pipe would block and /dev/zero would never end
+        raise QueryError(f"{path} is not an image file (it is a pipe, socket or device).")
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise QueryError(f"{path.name} is too large to be an image ({path.stat().st_size:,} bytes).")
     data = np.fromfile(str(path), dtype=np.uint8)
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if bgr is None:

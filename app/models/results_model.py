@@ -35,6 +35,7 @@ class ResultRole(IntEnum):
     PATH = Qt.ItemDataRole.UserRole + 9
     START = Qt.ItemDataRole.UserRole + 10  # seconds
     TOP_CLIP_ID = Qt.ItemDataRole.UserRole + 11  # the clip "more like this" searches from
+    OFFLINE = Qt.ItemDataRole.UserRole + 13  # bool: its library folder is offline (cannot play now)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,8 @@ class ResultsModel(QAbstractListModel):
             return r.start
         if role == ResultRole.TOP_CLIP_ID:
             return top_clip_id(r)
+        if role == ResultRole.OFFLINE:
+            return r.offline
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:

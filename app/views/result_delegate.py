@@ -190,6 +190,8 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(muted)
         score = index.data(ResultRole.SCORE)
         score_text = self.tr("score {score}").format(score=f"{score:.3f}") if isinstance(score, float) else ""
+        if index.data(ResultRole.OFFLINE):
+            score_text = f"{self.tr('offline')} · {score_text}" if score_text else self.tr("offline")
         score_w = fm_small.horizontalAdvance(score_text)
         folder_w = card.width() - 2 * PAD - score_w - 12
         folder = fm_small.elidedText(

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from engine import config
+from engine.commands.display import shown
 
 EXIT_CHECK_FAILED = 3
 
@@ -22,6 +23,16 @@ def _open(ctx: click.Context):
     from engine.store import LibraryStore
 
     return LibraryStore.open(_db(ctx))
+
+
+def _open_existing(ctx: click.Context):
+    """For commands that only read: a missing library is an error, and nothing is created."""
+    db = _db(ctx)
+    if not db.exists():
+        raise click.ClickException(
+            f"There is no library at {db}: check --db, or create one with `glimpse index PATH`."
+        )
+    return _open(ctx)
 
 
 def _echo_json(data: object) -> None:
@@ -42,7 +53,7 @@ def folders_add(ctx: click.Context, paths: tuple[Path, ...], excludes: tuple[str
     """Add folders to the library (run `glimpse index` to index them)."""
     with _open(ctx) as store:
         for row in _add_folders(store, paths, excludes):
-            click.echo(f"Added {row.path}")
+            click.echo(f"Added {shown(row.path)}")
 
 
 @folders.command("remove")
@@ -51,13 +62,12 @@ def folders_add(ctx: click.Context, paths: tuple[Path, ...], excludes: tuple[str
 def folders_remove(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Remove folders from the library (their videos leave the index; files on disk are untouched)."""
     with _open(ctx) as store:
-        known = {f.path for f in store.list_folders()}
         for path in paths:
-            target = os.path.abspath(path)
-            if target not in known:
-                raise click.ClickException(f"{target} is not a library folder.")
-            store.remove_folder(target)
-            click.echo(f"Removed {target}")
+            folder = store.find_folder(path)
+            if folder is None:
+                raise click.ClickException(f"{shown(os.path.abspath(path))} is not a library folder.")
+            store.remove_folder(folder.path)
+            click.echo(f"Removed {shown(folder.path)}")
 
 
 @folders.command("list")
@@ -65,14 +75,15 @@ def folders_remove(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def folders_list(ctx: click.Context, as_json: bool) -> None:
     """List the library folders with their state."""
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         rows = store.list_folders()
         counts = {f.id: len(store.videos(folder_id=f.id)) for f in rows}
+        offline = store.offline_roots()  # as the disk is now, not as of the last scan
     data = [
         {
             "path": f.path,
             "excludes": f.excludes,
-            "online": f.online,
+            "online": f.path not in offline,
             "polling": f.polling,
             "videos": counts[f.id],
         }
@@ -85,8 +96,8 @@ def folders_list(ctx: click.Context, as_json: bool) -> None:
         click.echo("No library folders yet. Add one with `glimpse folders add PATH` or `glimpse index PATH`.")
     for d in data:
         state = "online" if d["online"] else "OFFLINE"
-        extra = f"  exclude: {', '.join(d['excludes'])}" if d["excludes"] else ""
-        click.echo(f"{d['path']}  [{state}, {d['videos']} videos]{extra}")
+        extra = f"  exclude: {shown(', '.join(d['excludes']))}" if d["excludes"] else ""
+        click.echo(f"{shown(d['path'])}  [{state}, {d['videos']} videos]{extra}")
 
 
 def _add_folders(store, paths: tuple[Path, ...], excludes: tuple[str, ...]) -> list:
@@ -149,11 +160,11 @@ def _run_index(
         f"unchanged {summary.skipped}, failed {summary.failed}."
     )
     for path, reason in summary.failures:
-        click.echo(f"  failed: {path}: {reason}", err=True)
+        click.echo(f"  failed: {shown(path)}: {shown(reason)}", err=True)
     if summary.vanished:
         click.echo(f"  gone during the run: {summary.vanished} (the next run looks for them again)", err=True)
     for root in summary.offline_roots:
-        click.echo(f"  offline: {root} (its index is kept until it comes back)", err=True)
+        click.echo(f"  offline: {shown(root)} (its index is kept until it comes back)", err=True)
 
 
 @click.command("index")
@@ -201,15 +212,25 @@ def reindex(ctx: click.Context, force: bool, retry_failed: bool, as_json: bool, 
     "--image", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="Search by an image."
 )
 @click.option("--like", "like", type=int, help="More like this clip id.")
+@click.option("--hide-offline", is_flag=True, help="Leave out videos whose folder is offline.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def search_cmd(
-    ctx: click.Context, query: str | None, k: int, image: Path | None, like: int | None, as_json: bool
+    ctx: click.Context,
+    query: str | None,
+    k: int,
+    image: Path | None,
+    like: int | None,
+    hide_offline: bool,
+    as_json: bool,
 ) -> None:
-    """Search the library: QUERY in plain language, or --image FILE, or --like CLIP_ID."""
-    from engine.results import SearchResult
+    """Search the library: QUERY in plain language, or --image FILE, or --like CLIP_ID (one of them)."""
+    from engine.results import SearchFilters, SearchResult
     from engine.search import ClipQuery, ImageQuery, Searcher
 
+    given = [name for name, v in (("QUERY", query), ("--image", image), ("--like", like)) if v is not None]
+    if len(given) > 1:
+        raise click.UsageError(f"Give one of QUERY, --image and --like, not {' and '.join(given)}.")
     q: object
     if image is not None:
         q = ImageQuery(image)
@@ -221,7 +242,7 @@ def search_cmd(
         q = query
     else:
         raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         if store.model_fingerprint() is None and not isinstance(q, ClipQuery):
             # Nothing indexed yet: no model to load (on first use that would download its weights).
             results: list[SearchResult] = []
@@ -229,7 +250,7 @@ def search_cmd(
         else:
             model = _library_model(ctx, store)
             searcher = Searcher(store, model)
-            results = searcher.search(q, k=k)
+            results = searcher.search(q, k=k, filters=SearchFilters(hide_offline=hide_offline))
             notes = list(getattr(searcher, "warnings", []) or [])
     if as_json:
         _echo_json([r.to_json() for r in results])
@@ -239,7 +260,8 @@ def search_cmd(
     if not results:
         click.echo("No matching moments.")
     for i, r in enumerate(results, 1):
-        click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {r.path}")
+        mark = "  [offline]" if r.offline else ""
+        click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {shown(r.path)}{mark}")
 
 
 def _library_model(ctx: click.Context, store):
@@ -260,22 +282,24 @@ def _ts(seconds: float) -> str:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Show what the library holds: videos by state, clips, failures, model."""
-    with _open(ctx) as store:
+    with _open_existing(ctx) as store:
         counts = store.counts()
         failures = store.failures()
         model = store.get_meta("model_spec")
         fingerprint = store.get_meta("model_fingerprint")
         folders_ = store.list_folders()
+        offline = store.offline_roots()  # as the disk is now, not as of the last scan
+        store_videos = {f.id: store.videos(folder_id=f.id) for f in folders_ if f.path in offline}
         db = str(store.path)
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
-    asked = ctx.obj.model
+    asked = config.canonical_model_spec(ctx.obj.model) if ctx.obj.model else None
     reindex_needed = stale or bool(asked and model and asked != model)
     data = {
         "videos": {
             "indexed": counts.indexed,
             "failed": counts.failed,
             "pending": counts.pending,
-            "offline": counts.offline,
+            "offline": sum(len(store_videos[f.id]) for f in folders_ if f.path in offline),
         },
         "clips": counts.clips,
         "failed": [{"path": p, "reason": r} for p, r in failures],
@@ -283,13 +307,15 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "fingerprint": fingerprint,
         "reindex_needed": reindex_needed,
         "db": db,
-        "folders": [{"path": f.path, "online": f.online, "polling": f.polling} for f in folders_],
+        "folders": [
+            {"path": f.path, "online": f.path not in offline, "polling": f.polling} for f in folders_
+        ],
     }
     if as_json:
         _echo_json(data)
         return
-    click.echo(f"Library: {db}")
-    click.echo(f"Model:   {model or '(none yet)'}")
+    click.echo(f"Library: {shown(db)}")
+    click.echo(f"Model:   {shown(model or '(none yet)')}")
     if reindex_needed:
         click.echo(f"         reindex needed: indexed with another model than {asked or model}")
     v = data["videos"]
@@ -299,10 +325,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
     )
     click.echo(f"Clips:   {counts.clips}")
     for f in folders_:
-        state = "offline" if not f.online else "polling (no file events)" if f.polling else "online"
-        click.echo(f"Folder:  {f.path} [{state}]")
+        state = "offline" if f.path in offline else "polling (no file events)" if f.polling else "online"
+        click.echo(f"Folder:  {shown(f.path)} [{state}]")
     for p, r in failures:
-        click.echo(f"Failed:  {p}: {r}")
+        click.echo(f"Failed:  {shown(p)}: {shown(r)}")
 
 
 @click.command("check")
@@ -312,7 +338,7 @@ def check(ctx: click.Context) -> None:
     from engine.errors import DatabaseCorruptError
 
     try:
-        with _open(ctx) as store:
+        with _open_existing(ctx) as store:
             problems = store.check()
     except DatabaseCorruptError as exc:  # the worst finding of all, not a failure to check
         problems = [str(exc)]

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from engine.config import DEFAULT_MAX_FRAMES, DEFAULT_SAMPLE_FPS
+
+
+class FiniteFloat(click.FloatRange):
+    """A float in range that is also finite: click's FloatRange lets nan and inf through."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+POSITIVE = FiniteFloat(min=0.0, min_open=True)
+NON_NEGATIVE = FiniteFloat(min=0.0)
 
 
 def _data_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -37,7 +54,7 @@ def _data_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--split", default="train", show_default=True, help="Split to train on.")
 @click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(min=2))
-@click.option("--lr", default=1e-4, show_default=True, type=float, help="Peak learning rate of the head.")
+@click.option("--lr", default=1e-4, show_default=True, type=POSITIVE, help="Peak learning rate of the head.")
 @click.option(
     "--teacher",
     default="clip",
@@ -51,11 +68,17 @@ def _data_options(command: Callable[..., None]) -> Callable[..., None]:
     show_default=True,
     help="Train only the head, or the text tower too (at lr x --backbone-lr-scale).",
 )
-@click.option("--backbone-lr-scale", default=1e-3, show_default=True, type=float)
-@click.option("--alpha", default=1.0, show_default=True, type=float, help="Weight of the InfoNCE term.")
-@click.option("--beta", default=1.0, show_default=True, type=float, help="Weight of coarse-grained teaching.")
-@click.option("--gamma", default=1.0, show_default=True, type=float, help="Weight of fine-grained teaching.")
-@click.option("--fps", default=DEFAULT_SAMPLE_FPS, show_default=True, type=float)
+@click.option("--backbone-lr-scale", default=1e-3, show_default=True, type=NON_NEGATIVE)
+@click.option(
+    "--alpha", default=1.0, show_default=True, type=NON_NEGATIVE, help="Weight of the InfoNCE term."
+)
+@click.option(
+    "--beta", default=1.0, show_default=True, type=NON_NEGATIVE, help="Weight of coarse-grained teaching."
+)
+@click.option(
+    "--gamma", default=1.0, show_default=True, type=NON_NEGATIVE, help="Weight of fine-grained teaching."
+)
+@click.option("--fps", default=DEFAULT_SAMPLE_FPS, show_default=True, type=POSITIVE)
 @click.option("--max-frames", default=DEFAULT_MAX_FRAMES, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=42, show_default=True, type=int)
 @click.option("--resume", is_flag=True, help="Continue the run saved in --out.")
@@ -89,6 +112,8 @@ def train_cmd(
     from engine.train.losses import LossWeights
     from engine.train.run import run_training
 
+    if alpha + beta + gamma <= 0:
+        raise click.UsageError("At least one of --alpha, --beta and --gamma must be above 0.")
     config = TrainConfig(
         epochs=epochs,
         batch_size=batch_size,

@@ -15,6 +15,7 @@ from engine.errors import IndexingError
 from engine.indexing.pipeline import Control, Pipeline, PipelineStats, VideoJob
 from engine.indexing.progress import IndexProgress, Phase
 from engine.indexing.scan import DiskFile, ScanPlan, plan_scan
+from engine.paths import is_within
 from engine.store import FolderRow, LibraryStore
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,6 @@ class IndexSummary:
 def default_decode_workers() -> int:
     """One decode worker per two cores, between 1 and 4: the encoder needs cores too."""
     return max(1, min(4, (os.cpu_count() or 2) // 2))
-
-
-def _is_under(path: str, folder: str) -> bool:
-    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 class Indexer:
@@ -99,7 +96,8 @@ class Indexer:
         return self._model
 
     def _spec_of(self, model) -> str | None:
-        return self.model_spec or getattr(model, "spec", None)
+        # The loaded model's spec is canonical (a relative path made absolute); the given one may not be.
+        return getattr(model, "spec", None) or self.model_spec
 
     def _adopt_model(self, store: LibraryStore, model) -> None:
         """Record the model's spec with the library, unless its vectors are still another model's.
@@ -134,7 +132,7 @@ class Indexer:
             folders = [
                 f
                 for f in store.list_folders()
-                if any(p == f.path or _is_under(p, f.path) or _is_under(f.path, p) for p in scope)
+                if any(is_within(p, f.path) or is_within(f.path, p) for p in scope)
             ]
             if not folders:
                 return IndexSummary()
@@ -144,17 +142,18 @@ class Indexer:
         folders = store.list_folders()
         if roots is None:
             return folders
-        by_path = {f.path: f for f in folders}
-        chosen = []
+        chosen: list[FolderRow] = []
         for root in roots:
-            folder = by_path.get(os.path.abspath(root))
+            folder = store.find_folder(root)
             if folder is None:
                 raise IndexingError(
                     f"{root} is not a library folder; add it first with `glimpse folders add`."
                 )
-            chosen.append(folder)
+            if folder not in chosen:
+                chosen.append(folder)
         # Library folders nested inside a chosen one own their files: they are part of its scan.
-        chosen += [f for f in folders if f not in chosen and any(_is_under(f.path, c.path) for c in chosen)]
+        nested = [f for f in folders if any(is_within(f.path, c.path, strict=True) for c in chosen)]
+        chosen += [f for f in nested if f not in chosen]
         return chosen
 
     def _run(
@@ -222,8 +221,13 @@ class Indexer:
         for folder in folders:
             if folder.online == (folder.path in offline):
                 store.set_folder_state(folder.id, online=folder.path not in offline)
+        for folder_id, device in plan.devices.items():
+            store.set_folder_device(folder_id, device)
         if self._control.cancelled:
             return
+        for row, owner in plan.adopted:
+            store.move_video(row.id, new_path=row.path, folder_id=owner, size=row.size, mtime=row.mtime)
+            log.info("%s now belongs to the library folder %d", row.path, owner)
         for move in plan.moves:
             store.move_video(
                 move.video_id,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import VideoError
+from engine.errors import VideoError, VideoNotInLibraryError
 from engine.store import ClipRecord, FrameRecord, LibraryStore
 from engine.video import sample_clips
 from engine.video.types import Clip
@@ -305,16 +305,23 @@ class Pipeline:
         job = state.job
         records = sorted(state.records, key=lambda r: r.start)
         duration = max(r.end for r in records)
-        self.store.save_video(
-            job.video_id,
-            duration=duration,
-            fingerprint=self.model.fingerprint,
-            clips=records,
-            size=job.size,
-            mtime=job.mtime,
-            content_hash=job.content_hash,
-            model_spec=self.model_spec,
-        )
+        try:
+            self.store.save_video(
+                job.video_id,
+                duration=duration,
+                fingerprint=self.model.fingerprint,
+                clips=records,
+                size=job.size,
+                mtime=job.mtime,
+                content_hash=job.content_hash,
+                model_spec=self.model_spec,
+            )
+        except VideoNotInLibraryError:
+            # Its folder was removed from the library during the run: nothing is lost, nothing to save.
+            log.info("not saved: %s left the library during the run", job.path)
+            self.stats.videos_done += 1
+            self._notify()
+            return
         self.encoded_videos += 1
         self.stats.videos_done += 1
         self.stats.video_seconds += duration

@@ -14,6 +14,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from engine.errors import CheckpointError
+from engine.model.limits import MAX_TENSOR_ELEMENTS
 from engine.model.spec import ModelConfig, canonical_json
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def _flat_state(raw: Any, path: Path) -> dict[str, torch.Tensor]:
         if not isinstance(value, torch.Tensor):
             continue
         name = str(key)
+        _check_tensor(path, name, value)
         # DataParallel / DistributedDataParallel save every name under "module.".
         state[name.removeprefix("module.")] = value
     if not state:
@@ -159,19 +161,31 @@ def read_folder(folder: Path) -> tuple[ModelConfig, dict[str, torch.Tensor], str
         raise CheckpointError(f"{config_path} cannot be read ({exc}).") from exc
     if not isinstance(meta, dict) or not isinstance(meta.get("model"), dict):
         raise CheckpointError(f"{config_path} does not describe a Glimpse model.")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise CheckpointError(f"{config_path} has an unreadable format_version ({version!r}).")
+    if version > FORMAT_VERSION:
         raise CheckpointError(f"{folder} was written by a newer Glimpse; update Glimpse to load it.")
-    try:
-        state = load_file(str(weights_path), device="cpu")
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{weights_path} is not a readable safetensors file ({exc}).") from exc
+    config = ModelConfig.from_dict(meta["model"])  # checked before any weight is read
+    state = read_safetensors(weights_path)
     stored = meta.get("fingerprint")
-    return ModelConfig.from_dict(meta["model"]), state, str(stored) if stored else None
+    return config, state, str(stored) if stored else None
 
 
 def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """A state dict from a single .safetensors file."""
     try:
-        return load_file(str(path), device="cpu")
+        state = load_file(str(path), device="cpu")
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
+    for key, tensor in state.items():
+        _check_tensor(path, key, tensor)
+    return state
+
+
+def _check_tensor(path: Path, name: str, tensor: torch.Tensor) -> None:
+    """Refuse a tensor claiming more elements than any real model has (before anything copies it)."""
+    if tensor.numel() > MAX_TENSOR_ELEMENTS:
+        raise CheckpointError(
+            f"{path.name} is damaged or hostile: its tensor {name} claims {tensor.numel():,} values."
+        )

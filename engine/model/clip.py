@@ -31,7 +31,7 @@ def build_clip(config: ModelConfig, *, uninitialized: bool = False) -> CLIP:
             return CLIP(config.embed_dim, **args).eval()
         with torch.device("meta"):
             model = CLIP(config.embed_dim, **args)
-    except (TypeError, ValueError, AssertionError) as exc:
+    except (TypeError, ValueError, AssertionError, ArithmeticError) as exc:
         raise ModelError(f"The model architecture in the configuration is not buildable ({exc}).") from exc
     model = model.to_empty(device="cpu")
     # The only non-persistent buffer: the text tower's causal mask, which loading will not restore.
@@ -84,8 +84,13 @@ def load_clip_state(clip: CLIP, state: dict[str, torch.Tensor]) -> None:
         # Not used for encoding; some exports drop it. CLIP's initial value keeps the model complete.
         state["logit_scale"] = torch.full(tuple(clip.logit_scale.shape), math.log(1 / 0.07))
     expected = clip.state_dict()
+    # Names and shapes first: converting a tensor (.float()) copies it, and a checkpoint's own
+    # tensors may be expanded views whose shapes claim far more memory than the file holds.
+    unknown = [key for key in state if key not in expected]
+    if unknown:
+        raise CheckpointError(f"The checkpoint has CLIP weights this model does not know ({unknown[0]}).")
     for key, tensor in state.items():
-        if key in expected and tuple(expected[key].shape) != tuple(tensor.shape):
+        if tuple(expected[key].shape) != tuple(tensor.shape):
             raise CheckpointError(
                 f"The checkpoint's tensor {key} has shape {tuple(tensor.shape)}, "
                 f"expected {tuple(expected[key].shape)}."
@@ -93,10 +98,6 @@ def load_clip_state(clip: CLIP, state: dict[str, torch.Tensor]) -> None:
     result = clip.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
     if result.missing_keys:
         raise CheckpointError(f"The checkpoint lacks CLIP weights such as {result.missing_keys[0]}.")
-    if result.unexpected_keys:
-        raise CheckpointError(
-            f"The checkpoint has CLIP weights this model does not know ({result.unexpected_keys[0]})."
-        )
 
 
 class TextTokenizer:

@@ -8,6 +8,7 @@ from pathlib import Path
 import open_clip
 import torch
 
+from engine import config as app_config
 from engine.errors import CheckpointError, ModelError
 from engine.model import checkpoints
 from engine.model.clip import arch_from_openai_state, build_clip, load_clip_state
@@ -47,7 +48,7 @@ def load_model(spec: str, device: str | None = None) -> GlimpseModel:
         CheckpointError: a checkpoint is missing, unreadable, unsafe (pickled code) or of an unknown layout.
         ModelError: the spec names nothing known.
     """
-    spec = str(spec).strip()
+    spec = app_config.canonical_model_spec(spec)  # a relative path is recorded absolute
     if not spec:
         raise ModelError(
             "No model was given; name one such as 'ViT-B-32-quickgelu:openai' or a checkpoint file."
@@ -129,8 +130,13 @@ def _load_split_state(
 
 def _load_head_state(head: StudentHead, state: dict[str, torch.Tensor], where: str) -> None:
     expected = head.state_dict()
+    unknown = [key for key in state if key not in expected]
+    if unknown:  # before any tensor is converted (copied): see load_clip_state
+        raise CheckpointError(
+            f"The student head in {where} does not match the expected layout (at {unknown[0]})."
+        )
     for key, tensor in state.items():
-        if key in expected and tuple(expected[key].shape) != tuple(tensor.shape):
+        if tuple(expected[key].shape) != tuple(tensor.shape):
             raise CheckpointError(
                 f"The head tensor {key} in {where} has shape {tuple(tensor.shape)}, "
                 f"expected {tuple(expected[key].shape)}."

@@ -48,6 +48,12 @@ class ModelConfig:
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     seed: int | None = None
 
+    def __post_init__(self) -> None:
+        # Before anything is built from it: absurd sizes would ask for terabytes (see limits.py).
+        from engine.model.limits import check_config
+
+        check_config(self)
+
     def to_dict(self) -> dict[str, Any]:
         """A plain dict for JSON."""
         data = asdict(self)

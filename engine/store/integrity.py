@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.errors import DatabaseCorruptError
 from engine.store import vec_table
 from engine.store.db import Connection, scalar
 
@@ -35,6 +36,7 @@ def find_problems(conn: Connection) -> list[str]:
         if n:
             problems.append(f"{n} {label}.")
     clips = _count(conn, "SELECT count(*) FROM clips")
+    problems += _meta_problems(conn)
     if vec_table.table_exists(conn):
         vectors = vec_table.count(conn)
         if vectors != clips:
@@ -47,3 +49,12 @@ def find_problems(conn: Connection) -> list[str]:
     elif clips:
         problems.append(f"{clips} clips but no vector table.")
     return problems
+
+
+def _meta_problems(conn: Connection) -> list[str]:
+    """Library settings that search and indexing read as numbers must be numbers."""
+    try:
+        vec_table.vector_dim(conn)
+    except DatabaseCorruptError as exc:
+        return [str(exc)]
+    return []

@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from engine import config
-from engine.errors import StoreError
+from engine.errors import StoreError, VideoNotInLibraryError
+from engine.paths import system_folder_reason
+from engine.store import folders as folder_sql
 from engine.store import vec_table
 from engine.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
@@ -42,15 +44,6 @@ from engine.store.rows import (
 )
 
 log = logging.getLogger(__name__)
-
-_VIDEO_COLUMNS = (
-    "id, folder_id, path, size, mtime, content_hash, duration, status, error, fingerprint, indexed_at"
-)
-
-
-def _folder_path(path: str | os.PathLike[str]) -> str:
-    return os.path.abspath(os.path.expanduser(os.fspath(path)))
-
 
 class LibraryStore(LibraryQueries):
     """A library database; use `LibraryStore.open()`."""
@@ -185,8 +178,11 @@ class LibraryStore(LibraryQueries):
 
     # --- folders ----------------------------------------------------------------------------------
     def add_folder(self, path: str | os.PathLike[str], excludes: Sequence[str] = ()) -> FolderRow:
-        """Add a library root (idempotent: an existing root is returned unchanged)."""
-        p = _folder_path(path)
+        """Add a library root (idempotent: the same root, even through a symlink, is returned unchanged)."""
+        p = folder_sql.folder_path(path)
+        reason = system_folder_reason(p)
+        if reason is not None:
+            raise StoreError(f"{p} cannot be a library folder: {reason}.")
         try:
             p.encode("utf-8")
         except UnicodeEncodeError as err:
@@ -194,46 +190,49 @@ class LibraryStore(LibraryQueries):
                 f"{p!r} cannot be a library folder: its name is not valid UTF-8; rename it first."
             ) from err
         with self._write() as c:
-            c.execute(
-                "INSERT INTO folders(path, excludes) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
-                (p, json.dumps(list(excludes))),
-            )
-        row = self._folder_by_path(p)
+            if folder_sql.find_folder_id(c, p) is None:
+                params = (p, json.dumps(list(excludes)))
+                c.execute("INSERT INTO folders(path, excludes) VALUES (?, ?)", params)
+        row = self.find_folder(p)
         assert row is not None
         return row
 
-    def _folder_by_path(self, path: str) -> FolderRow | None:
+    def find_folder(self, path: str | os.PathLike[str]) -> FolderRow | None:
+        """The library folder at `path` (as stored, or the same real location through symlinks), or None."""
         with self._read() as c:
-            rows = c.execute(
-                "SELECT id, path, excludes, online, polling FROM folders WHERE path = ?", (path,)
-            )
-            found = [self._folder_row(r) for r in rows]
-        return found[0] if found else None
-
-    @staticmethod
-    def _folder_row(r: Sequence[object]) -> FolderRow:
-        return FolderRow(int(r[0]), str(r[1]), list(json.loads(str(r[2]))), bool(r[3]), bool(r[4]))  # type: ignore[call-overload]
+            folder_id = folder_sql.find_folder_id(c, os.fspath(path))
+            return None if folder_id is None else folder_sql.folder_rows(c, folder_id)[0]
 
     def remove_folder(self, path: str | os.PathLike[str]) -> None:
-        """Forget a root and every video, clip, frame and vector under it."""
-        p = _folder_path(path)
+        """Forget a root and every video, clip, frame and vector under it.
+
+        Videos that another library folder also covers (the root was nested in it) are handed to that
+        folder instead, vectors and all.
+        """
         with self._write() as c:
-            ids = [
-                int(r[0])
-                for r in c.execute(
-                    "SELECT v.id FROM videos v JOIN folders f ON f.id = v.folder_id WHERE f.path = ?", (p,)
-                )
-            ]
-            vec_table.delete_for_videos(c, ids)
-            c.execute("DELETE FROM folders WHERE path = ?", (p,))
+            folder_id = folder_sql.find_folder_id(c, os.fspath(path))
+            if folder_id is not None:
+                folder_sql.remove_folder(c, folder_id)
+
+    def folder_device(self, folder_id: int) -> int | None:
+        """The device (st_dev) the root was last seen on holding files, or None."""
+        with self._read() as c:
+            return folder_sql.folder_device(c, folder_id)
+
+    def offline_roots(self) -> set[str]:
+        """Paths of the library folders that are offline now (checked on disk, not the stored flag)."""
+        with self._read() as c:
+            return folder_sql.offline_roots(c)
+
+    def set_folder_device(self, folder_id: int, device: int) -> None:
+        with self._write() as c:
+            if folder_sql.folder_device(c, folder_id) != device:
+                folder_sql.set_folder_device(c, folder_id, device)
 
     def list_folders(self) -> list[FolderRow]:
         """Every library root, in the order added."""
         with self._read() as c:
-            return [
-                self._folder_row(r)
-                for r in c.execute("SELECT id, path, excludes, online, polling FROM folders ORDER BY id")
-            ]
+            return folder_sql.folder_rows(c)
 
     def set_folder_state(
         self, folder_id: int, *, online: bool | None = None, polling: bool | None = None
@@ -301,7 +300,7 @@ class LibraryStore(LibraryQueries):
         dim = prepared[0][0].shape[0]
         with self._write() as c:
             if not rows(c, "SELECT 1 FROM videos WHERE id = ?", (video_id,)):
-                raise StoreError(f"Video {video_id} is not in the library.")
+                raise VideoNotInLibraryError(f"Video {video_id} is not in the library.")
             self._ensure_model(c, fingerprint, dim)
             if model_spec and vec_table.get_meta(c, "model_spec") != model_spec:
                 vec_table.set_meta(c, "model_spec", model_spec)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from engine.errors import SchemaTooNewError, StoreError
+from engine.errors import DatabaseCorruptError, SchemaTooNewError, StoreError
 from engine.store.db import Connection, rows, scalar
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,11 @@ def applied_migrations(conn: Connection) -> list[str]:
 def check_version(conn: Connection, path: Path | str) -> int:
     """Refuse a database from a newer (or another) Glimpse; return its version."""
     version = schema_version(conn)
+    if version < 0:  # SQLite allows any integer; no Glimpse ever wrote one below 0
+        raise DatabaseCorruptError(
+            f"The library database {path} has an invalid schema version ({version}); "
+            "it is damaged or not a Glimpse library."
+        )
     if version > latest_version():
         raise SchemaTooNewError(
             f"The library database {path} was made by a newer version of Glimpse "

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from engine.errors import DatabaseCorruptError
 from engine.store.db import Connection, rows, scalar
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,14 @@ def table_exists(conn: Connection) -> bool:
 def vector_dim(conn: Connection) -> int | None:
     """The library's vector dimension, or None before the first vector."""
     value = get_meta(conn, "dim")
-    return int(value) if value and table_exists(conn) else None
+    if not value or not table_exists(conn):
+        return None
+    if not value.isdigit() or int(value) == 0:
+        raise DatabaseCorruptError(
+            f"The library's vector dimension is recorded as {value!r}, not a positive number: "
+            "the database is damaged."
+        )
+    return int(value)
 
 
 def epoch(conn: Connection) -> int:

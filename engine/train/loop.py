@@ -8,6 +8,7 @@ after every epoch (model.save) plus `train_state.pt` for resuming at the exact s
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -64,12 +65,35 @@ class TrainConfig:
             self.finetune = Finetune(self.finetune)
         except ValueError as exc:
             raise TrainingError(f'Unknown fine-tuning "{self.finetune}": use "frozen" or "text".') from exc
+        _check_settings(self)
 
     def to_dict(self) -> dict[str, object]:
         """A plain dict (stored with checkpoints)."""
         data = asdict(self)
         data["finetune"] = str(self.finetune)
         return data
+
+
+def _finite(value: object, what: str, *, positive: bool) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):  # type: ignore[operator]
+        kind = "a positive" if positive else "a non-negative"
+        raise TrainingError(f"The {what} must be {kind} finite number, not {value!r}.")
+
+
+def _check_settings(config: TrainConfig) -> None:
+    """Refuse settings that would train a model of NaNs (before any work starts)."""
+    _finite(config.lr, "learning rate", positive=True)
+    _finite(config.backbone_lr_scale, "backbone learning-rate scale", positive=False)
+    _finite(config.weight_decay, "weight decay", positive=False)
+    _finite(config.warmup, "warm-up fraction", positive=False)
+    if config.grad_clip is not None:
+        _finite(config.grad_clip, "gradient clip", positive=True)
+    weights = config.loss
+    for name in ("alpha", "beta", "gamma"):
+        _finite(getattr(weights, name), f"loss weight {name}", positive=False)
+    if weights.alpha + weights.beta + weights.gamma <= 0:
+        raise TrainingError("At least one loss weight (alpha, beta, gamma) must be above 0.")
 
 
 @dataclass
@@ -248,6 +272,11 @@ def train(
                     config.loss,
                 )
                 optimizer.zero_grad(set_to_none=True)
+                if not torch.isfinite(losses["total"]):
+                    raise TrainingError(
+                        f"The training loss became {float(losses['total'].detach())} at step {step + 1}; "
+                        "try a lower --lr. Nothing of this run was saved after its last checkpoint."
+                    )
                 losses["total"].backward()
                 if config.grad_clip:
                     params = [p for g in optimizer.param_groups for p in g["params"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 from engine import config as app_config
@@ -11,6 +12,7 @@ from engine.model import load_model
 from engine.train.data import load_dataset, split_of
 from engine.train.errors import TrainingError
 from engine.train.evaluate import EvalReport, Pooling, evaluate
+from engine.train.loop import STATE_FILE as CHECKPOINT_STATE
 from engine.train.loop import TrainConfig, TrainResult, train
 from engine.train.teachers import ClipTeacher, FileTeacher, Teacher
 
@@ -65,29 +67,53 @@ def run_training(
     """
     out = Path(out)
     run_file = out / RUN_FILE
-    if resume and run_file.is_file():
+    resuming = resume and run_file.is_file()
+    if resuming:
         recorded = json.loads(run_file.read_text(encoding="utf-8"))
         base_spec = str(recorded["base_spec"])
         teacher = str(recorded.get("teacher", teacher))
         model = load_model(str(out), device=device)
     else:
-        base_spec = model_spec or app_config.default_model_spec()
+        base_spec = app_config.canonical_model_spec(model_spec or app_config.default_model_spec())
         model = load_model(base_spec, device=device)
-        out.mkdir(parents=True, exist_ok=True)
+    # Everything that can be refused is checked before the first file is written.
+    videos = split_of(load_dataset(Path(data), fmt, video_dir), split)
+    chosen = _teacher(teacher, base_spec, device)
+    log.info("training on %d videos from %s", len(videos), data)
+    created = _prepare_out(out) if not resuming else []
+    before = run_file.read_bytes() if run_file.is_file() else None
+    if not resuming:
         run_file.write_text(
             json.dumps({"base_spec": base_spec, "teacher": teacher}, indent=2), encoding="utf-8"
         )
-    videos = split_of(load_dataset(Path(data), fmt, video_dir), split)
-    log.info("training on %d videos from %s", len(videos), data)
-    return train(
-        model,
-        videos,
-        out,
-        teacher=_teacher(teacher, base_spec, device),
-        config=config,
-        resume=resume,
-        progress=progress,
-    )
+    try:
+        return train(model, videos, out, teacher=chosen, config=config, resume=resume, progress=progress)
+    except BaseException:
+        if not resuming and not (out / CHECKPOINT_STATE).is_file():
+            # No checkpoint of this run to resume from: leave the folder as it was.
+            if before is not None:
+                run_file.write_bytes(before)
+            else:
+                _remove([*created, run_file])
+        raise
+
+
+def _prepare_out(out: Path) -> list[Path]:
+    """Create the output folder; returns the folders made (to remove if the run fails at once)."""
+    made = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    return list(reversed(made))
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in reversed(paths):
+        try:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s after the failed run: %s", path, exc)
 
 
 def run_eval(

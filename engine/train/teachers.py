@@ -189,9 +189,11 @@ def read_teacher_file(path: Path) -> TeacherTables:
                 data["clip_scores"].astype(np.float32),
                 data["frame_relevance"].astype(np.float32),
             )
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as exc:
+        # numpy's own words (e.g. advice to load pickled data "unsafely") are for the log, not the user.
+        log.info("not a teacher file: %s: %s", path, exc)
         raise TeacherFileError(
-            f"{path.name} is not a teacher file (see engine/train/teachers.py): {exc}."
+            f"{path.name} is not a teacher file (a .npz of teacher scores; see engine/train/teachers.py)."
         ) from exc
     if version != TEACHER_FILE_VERSION:
         raise TeacherFileError(

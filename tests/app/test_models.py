@@ -120,3 +120,26 @@ def test_library_model_updates_counts_in_place(qtbot):
     with qtbot.waitSignal(model.modelReset, timeout=1000):
         model.set_folders([FolderSummary(1, "/videos/a"), FolderSummary(2, "/videos/b")])
     assert model.rowCount() == 2
+
+
+def test_results_model_says_when_a_result_is_offline(qapp, result_factory):
+    r = result_factory([0.5, 0.5], path="/drive/trip.mp4")
+    r.offline = True
+    model = ResultsModel()
+    model.set_items([ResultItem(r, decode_thumbs([f.thumb for f in r.frames]))])
+    assert model.index(0, 0).data(ResultRole.OFFLINE) is True
+    assert b"offline" in model.roleNames().values()
+
+
+def test_the_library_snapshot_shows_a_vanished_folder_offline_at_once(tmp_path):
+    from app.library_snapshot import read_snapshot
+    from engine.store import LibraryStore
+
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    db = tmp_path / "lib.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(drive)
+    assert [f.online for f in read_snapshot(db).folders] == [True]
+    drive.rmdir()  # unplugged; no scan has run since
+    assert [f.online for f in read_snapshot(db).folders] == [False]

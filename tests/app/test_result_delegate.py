@@ -122,3 +122,14 @@ def test_filmstrip_puts_one_clip_per_row():
     # Never more than two rows: a long moment's frames shrink instead.
     many = filmstrip_rects(QRect(0, 0, 500, 200), 10, [], 60)
     assert len({r.top() for r in many}) == 2 and all(r.right() <= 500 - PAD for r in many)
+
+
+def test_an_offline_card_says_so_beside_the_score(qapp, result_factory):
+    online, _ = _render(result_factory([0.5, 0.5]), _palette())
+    result = result_factory([0.5, 0.5])
+    result.offline = True
+    offline, _ = _render(result, _palette())
+    font = QFont(QGuiApplication.font())
+    line2 = MARGIN + PAD + int(font.pointSizeF() * 2)  # the folder/score line, below the title
+    assert offline.height() == online.height()
+    assert offline.copy(0, line2, WIDTH, 20) != online.copy(0, line2, WIDTH, 20)

@@ -56,7 +56,8 @@ def test_search_json_uses_the_library_model(indexed, capsys) -> None:
     results = json.loads(out)
     assert 1 <= len(results) <= 5
     for r in results:
-        assert set(r) == {"path", "start", "end", "score", "frames", "copies"}
+        assert set(r) == {"path", "start", "end", "score", "frames", "copies", "offline"}
+        assert r["offline"] is False
         assert Path(r["path"]).parent == root and r["start"] < r["end"]
         assert all(set(f) == {"t", "weight"} for f in r["frames"])
     scores = [r["score"] for r in results]
@@ -116,6 +117,8 @@ def test_search_of_an_empty_library_says_so_without_loading_a_model(
         raise AssertionError("no model is needed to search an empty library")
 
     monkeypatch.setattr(engine.model, "load_model", no_model)
+    (tmp_path / "videos").mkdir()
+    assert run(capsys, "--db", str(tmp_path / "lib.db"), "folders", "add", str(tmp_path / "videos"))[0] == 0
     code, out, err = run(capsys, "--db", str(tmp_path / "lib.db"), "search", "a dog on the beach")
     assert code == 0 and "No matching moments." in out and "no indexed videos" in err
 

@@ -34,6 +34,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from engine.indexing.watch.types import Change, ChangeKind
+from engine.paths import is_within
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,7 @@ def mount_fs_type(path: str, mounts_text: str | None = None) -> str | None:
         if len(parts) < 3:
             continue
         point = _unescape_mount(parts[1])
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
+        if is_within(target, point) and len(point) >= len(best):
             best, best_type = point, parts[2]
     return best_type
 

@@ -34,6 +34,10 @@ class LibraryAccess:
     def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
         raise NotImplementedError
 
+    def device(self, folder_id: int) -> int | None:
+        """The device the root was last seen on holding files (see engine.paths.root_is_offline)."""
+        return None
+
 
 class StoreLibrary(LibraryAccess):
     """The supervisor's view of the library, over the watcher's own store connection."""
@@ -49,3 +53,6 @@ class StoreLibrary(LibraryAccess):
 
     def set_state(self, folder_id: int, *, online: bool, polling: bool) -> None:
         self.store.set_folder_state(folder_id, online=online, polling=polling)
+
+    def device(self, folder_id: int) -> int | None:
+        return self.store.folder_device(folder_id)

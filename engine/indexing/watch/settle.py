@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from engine.indexing.watch.types import Batch, Change, ChangeKind
+from engine.paths import is_within
 
 #: One folder with this many file events inside the burst window is rescanned as a whole.
 DEFAULT_BURST_THRESHOLD = 50
@@ -67,10 +68,6 @@ def _ancestors(path: str) -> Iterable[str]:
     while parent and parent != path:
         yield parent
         path, parent = parent, os.path.dirname(parent)
-
-
-def _is_under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 class Settler:
@@ -133,7 +130,7 @@ class Settler:
 
     def drop_under(self, folder: str) -> int:
         """Forget every pending change at or below a folder (an offline root); returns how many."""
-        doomed = [p for p in self._items if _is_under(p, folder)]
+        doomed = [p for p in self._items if is_within(p, folder)]
         for path in doomed:
             self._remove(path)
         return len(doomed)
@@ -254,7 +251,7 @@ class Settler:
         return None
 
     def _absorb_below(self, folder: str) -> None:
-        below = [p for p in self._items if p != folder and _is_under(p, folder)]
+        below = [p for p in self._items if p != folder and is_within(p, folder)]
         target = self._items[folder]
         for path in below:
             item = self._items.pop(path)

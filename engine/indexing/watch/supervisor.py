@@ -31,6 +31,7 @@ from engine.indexing.watch.observers import (
 )
 from engine.indexing.watch.roots import LibraryAccess, RootState
 from engine.indexing.watch.types import Change
+from engine.paths import deepest_root, root_is_offline
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +76,6 @@ def _polling_reason(exc: OSError) -> str:
     if exc.errno in (errno.EMFILE, errno.ENFILE):
         return "the system's limit on file watchers is reached"
     return f"events unavailable ({exc.strerror or exc})"
-
-
-def _has_entries(path: str) -> bool:
-    try:
-        with os.scandir(path) as it:
-            return any(True for _ in it)
-    except OSError:
-        return False
 
 
 class Supervisor:
@@ -168,8 +161,8 @@ class Supervisor:
     def root_of(self, path: str) -> str | None:
         """The library root holding `path` (the deepest one), or None."""
         with self._snapshot_lock:
-            roots = [r for r in self._snapshot if path == r or path.startswith(r.rstrip(os.sep) + os.sep)]
-        return max(roots, key=len) if roots else None
+            roots = list(self._snapshot)
+        return deepest_root(path, roots)
 
     def is_online(self, root: str) -> bool:
         with self._snapshot_lock:
@@ -194,10 +187,8 @@ class Supervisor:
             self._snapshot = snapshot
 
     def root_present(self, root: str, folder_id: int) -> bool:
-        """A root is there when it is a folder and not suspiciously empty."""
-        if not os.path.isdir(root):
-            return False
-        return _has_entries(root) or self.library.video_count(folder_id) == 0
+        """A root is there unless `engine.paths.root_is_offline` says otherwise."""
+        return not root_is_offline(root, self.library.video_count(folder_id), self.library.device(folder_id))
 
     # --- the check -----------------------------------------------------------------------------
     def check(self) -> None:

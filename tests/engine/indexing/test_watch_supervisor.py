@@ -240,6 +240,24 @@ def test_an_emptied_root_with_known_videos_is_offline(store, root) -> None:
         sup.stop()
 
 
+def test_an_emptied_root_on_its_recorded_device_is_a_deletion_not_an_outage(store, root) -> None:
+    folder = store.add_folder(root)
+    store.add_pending(folder.id, str(root / "a.mp4"), 1, 1.0, "hash")
+    store.set_folder_device(folder.id, os.stat(root).st_dev)  # seen holding files on this device
+    inbox = Inbox()
+    sup = make_supervisor(store, inbox)
+    sup.start()
+    try:
+        (root / "keep.txt").unlink()  # the user emptied the folder; it is still on its own device
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.WATCHING
+        store.set_folder_device(folder.id, os.stat(root).st_dev + 1)  # as if the drive had been unmounted
+        sup.check()
+        assert sup.status()[str(root)].state == RootState.OFFLINE
+    finally:
+        sup.stop()
+
+
 def test_a_dead_observer_is_restarted_and_its_root_rescanned(store, root, native_observers) -> None:
     store.add_folder(root)
     inbox = Inbox()
