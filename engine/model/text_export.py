@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -66,7 +67,7 @@ def _layer_scale(module: nn.Module) -> torch.Tensor | None:
     raise UnsupportedTower(f"layer scale {type(module).__name__}")
 
 
-def _block_tensors(i: int, blk: nn.Module) -> tuple[dict[str, np.ndarray], Activation, float, bool]:
+def _block_tensors(i: int, blk: Any) -> tuple[dict[str, np.ndarray], Activation, float, bool]:
     if type(blk) is not ResidualAttentionBlock or hasattr(blk, "ln_1_kv"):
         raise UnsupportedTower(f"block {type(blk).__name__}")
     attn = blk.attn
@@ -104,7 +105,7 @@ def tower_tensors(model: GlimpseModel, vocab: Path) -> tuple[dict[str, np.ndarra
     Raises:
         UnsupportedTower: the architecture has parts the NumPy pass does not implement.
     """
-    clip = model.clip
+    clip: Any = model.clip  # open_clip's submodules are untyped attributes
     blocks = list(clip.transformer.resblocks)
     tensors: dict[str, np.ndarray] = {
         "token_embedding": _array(clip.token_embedding.weight),
@@ -186,7 +187,9 @@ def export_text_tower(model: GlimpseModel) -> Path | None:
         bpe = ClipBpe(vocab, info.context_length)
         deviation = _deviation(model, TextQueryEncoder(NumpyTextTower(temp), bpe), bpe)
         if deviation > MAX_DEVIATION:
-            log.warning("The NumPy text tower of %s deviates by %.1e; queries stay on torch.", model.spec, deviation)
+            log.warning(
+                "The NumPy text tower of %s deviates by %.1e; queries stay on torch.", model.spec, deviation
+            )
             return None
         os.replace(temp, target)
     except OSError as exc:

@@ -28,7 +28,7 @@ _FINGERPRINT = re.compile(r"[0-9a-f]{8,64}")
 
 
 def export_path(fingerprint: str) -> Path | None:
-    """Where the text tower of the model with this fingerprint is (or would be) exported; None if malformed."""
+    """Where the text tower of the model with this fingerprint is (or would be) exported; None if bad."""
     if not _FINGERPRINT.fullmatch(fingerprint or ""):
         return None
     return config.cache_dir() / EXPORT_FOLDER / f"{fingerprint}.safetensors"

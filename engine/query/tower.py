@@ -70,11 +70,14 @@ class TowerInfo:
             raise ValueError(f"not a Glimpse text tower export ({exc})") from exc
 
 
+#: Per block: LayerNorms, fused q/k/v and output projections, MLP, optional layer scales.
+BLOCK_KEYS: tuple[str, ...] = ("ln1_w", "ln1_b", "qkv_w", "qkv_b", "out_w", "out_b", "ln2_w", "ln2_b")
+BLOCK_KEYS += ("fc_w", "fc_b", "proj_w", "proj_b", "ls1", "ls2")
+
+
 def block_names(i: int) -> dict[str, str]:
     """The tensor names of block i in the export."""
-    keys = ("ln1_w", "ln1_b", "qkv_w", "qkv_b", "out_w", "out_b", "ln2_w", "ln2_b")
-    keys += ("fc_w", "fc_b", "proj_w", "proj_b", "ls1", "ls2")
-    return {k: f"blocks.{i}.{k}" for k in keys}
+    return {k: f"blocks.{i}.{k}" for k in BLOCK_KEYS}
 
 
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
@@ -144,7 +147,9 @@ class NumpyTextTower:
         length, width = x.shape
         heads = self.info.heads
         qkv = x @ blk["qkv_w"] + blk["qkv_b"]  # [L, 3W]
-        q, k, v = (part.reshape(length, heads, width // heads).transpose(1, 0, 2) for part in np.split(qkv, 3, -1))
+        q, k, v = (
+            part.reshape(length, heads, width // heads).transpose(1, 0, 2) for part in np.split(qkv, 3, -1)
+        )
         logits = (q @ k.transpose(0, 2, 1)) / math.sqrt(width // heads)  # [h, L, L]
         if self.info.causal:
             logits = logits + np.triu(np.full((length, length), -np.inf, dtype=np.float32), 1)

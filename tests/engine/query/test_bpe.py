@@ -49,7 +49,9 @@ def test_short_context_keeps_the_end_token(ours: ClipBpe) -> None:
     short = ClipBpe(default_vocab_path(), 8)  # type: ignore[arg-type]
     ids = short.tokens("one two three four five six seven eight nine")
     assert len(ids) == 8 and ids[0] == short.start_id and ids[-1] == short.end_id
-    assert SimpleTokenizer(context_length=8)(["one two three four five six seven eight nine"]).tolist() == [ids]
+    assert SimpleTokenizer(context_length=8)(["one two three four five six seven eight nine"]).tolist() == [
+        ids
+    ]
 
 
 def test_tokenizing_imports_no_torch() -> None:
