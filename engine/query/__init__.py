@@ -82,12 +82,12 @@ class TextQueryEncoder:
 
 def read_info(path: Path) -> TowerInfo | None:
     """An export's metadata (its header only; no weights read), or None when it is unreadable."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
     try:
         with safe_open(str(path), framework="numpy") as handle:
             return TowerInfo.from_metadata(handle.metadata())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, SafetensorError) as exc:
         log.info("Cannot read the text tower export %s (%s).", path, exc)
         return None
 
@@ -111,9 +111,11 @@ def load_text_encoder(fingerprint: str | None) -> TextQueryEncoder | None:
     path = export_path(fingerprint or "")
     if path is None or not path.is_file():
         return None
+    from safetensors import SafetensorError
+
     try:
         tower = NumpyTextTower(path)
-    except (OSError, ValueError, KeyError) as exc:  # damaged, older format, or not ours: re-export
+    except (OSError, ValueError, KeyError, SafetensorError) as exc:  # damaged, old or foreign: re-export
         log.info("Ignoring the text tower export %s (%s).", path, exc)
         return None
     if not is_current(tower.info, fingerprint):
