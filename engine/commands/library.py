@@ -130,6 +130,11 @@ def _run_index(
         raise
     finally:
         bar.close()
+    model = indexer.loaded_model
+    with _open(ctx) as store:
+        library_fp = store.model_fingerprint()
+    if model is not None and model.fingerprint == library_fp:
+        _export_text_tower(model)  # so that the first search, too, needs no torch
     if as_json:
         _echo_json(
             {

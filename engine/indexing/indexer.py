@@ -99,6 +99,11 @@ class Indexer:
         self._model = load_model(spec, device=self.device)
         return self._model
 
+    @property
+    def loaded_model(self):
+        """The model given or loaded by a run so far, or None (a run with nothing to do may load none)."""
+        return self._model
+
     def _spec_of(self, model) -> str | None:
         return self.model_spec or getattr(model, "spec", None)
 
