@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import VideoError
-from engine.model.batch import encode_clip_batch
 from engine.store import ClipRecord, FrameRecord, LibraryStore
 from engine.video import sample_clips
 from engine.video.types import Clip
@@ -269,6 +268,9 @@ class Pipeline:
     def _encode(self, batch: list[_ClipItem], in_flight: dict[int, _InFlight]) -> None:
         if not batch:
             return
+        # Imported here: a run with nothing to encode imports no torch.
+        from engine.model.batch import encode_clip_batch
+
         outputs = encode_clip_batch(self.model, [item.pixels for item in batch])
         for item, (vector, weights) in zip(batch, outputs, strict=True):
             state = in_flight.setdefault(item.job.video_id, _InFlight(job=item.job))
