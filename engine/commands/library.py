@@ -252,11 +252,21 @@ def search_cmd(
 
 
 def _open_for_search(ctx: click.Context):
-    """The library read-only (a search never writes, and never waits on the indexer); a new one as before."""
+    """The library read-only (a search never writes, nor waits on the indexer); else opened as before.
+
+    A missing library is created (and found empty), and one of an older schema is upgraded first.
+    """
+    from engine.errors import StoreError
     from engine.store import LibraryStore
 
     db = _db(ctx)
-    return LibraryStore.open(db, readonly=True) if db.is_file() else _open(ctx)
+    if db.is_file():
+        try:
+            return LibraryStore.open(db, readonly=True)
+        except StoreError as exc:
+            if type(exc) is not StoreError:  # corrupt, locked, too new: the same answer either way
+                raise
+    return _open(ctx)
 
 
 def _text_encoder(ctx: click.Context, store):
