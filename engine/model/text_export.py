@@ -204,10 +204,12 @@ def export_text_tower(model: GlimpseModel) -> Path | None:
 
 def _prune(newest: Path) -> None:
     """Keep the newest KEEP_EXPORTS other exports (libraries of other models) and drop older ones."""
-    others = sorted(
-        (p for p in newest.parent.glob("*.safetensors") if p != newest),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for old in others[KEEP_EXPORTS:]:
+    dated = []
+    for path in newest.parent.glob("*.safetensors"):
+        try:
+            if path != newest:
+                dated.append((path.stat().st_mtime, path))
+        except OSError:  # removed by another process meanwhile
+            continue
+    for _, old in sorted(dated, reverse=True)[KEEP_EXPORTS:]:
         old.unlink(missing_ok=True)
