@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources as importlib_resources
 from pathlib import Path
 
 import platformdirs
@@ -26,8 +27,26 @@ DEFAULT_SAMPLE_FPS = 1.0
 DEFAULT_MAX_FRAMES = 12
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
+#: The installed package that holds resources/ (setup.py maps the folder onto this name).
+RESOURCES_PACKAGE = "glimpse_resources"
+
+
+def _resources_dir() -> Path:
+    """Icons, styles and model configs: the installed resources package, else the source checkout's folder.
+
+    Never the working directory. A wheel, sdist, pipx or uv install has the package; a checkout run
+    with PYTHONPATH (or an editable install made before the mapping existed) has only the folder.
+    """
+    try:
+        found = importlib_resources.files(RESOURCES_PACKAGE)
+    except ModuleNotFoundError:
+        return PACKAGE_ROOT.parent / "resources"
+    # Wheels install as plain folders; Qt and the model loader need real file paths.
+    return Path(str(found))
+
+
 #: Icons, styles and model configs, found relative to the package, never the working directory.
-RESOURCES_DIR = PACKAGE_ROOT.parent / "resources"
+RESOURCES_DIR = _resources_dir()
 
 
 def _env(name: str) -> str | None:

@@ -17,7 +17,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -59,6 +59,19 @@ class ClipQuery:
 Query = str | ImageQuery | ClipQuery
 
 
+class TextEncoder(Protocol):
+    """Encodes text queries for one model without being that model (engine.query.TextQueryEncoder)."""
+
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def spec(self) -> str: ...
+    @property
+    def is_zero_shot(self) -> bool: ...
+    def text_truncated(self, text: str) -> bool: ...
+    def encode_text(self, texts: list[str]) -> np.ndarray: ...
+
+
 class SearchResults(list[SearchResult]):
     """Ranked moments plus sentences about the query (e.g. that it was truncated)."""
 
@@ -79,21 +92,27 @@ class _Moment:
 class Searcher:
     """Answers queries over one open library with the model its vectors were made with."""
 
-    def __init__(self, store: LibraryStore, model: GlimpseModel | None) -> None:
+    def __init__(
+        self, store: LibraryStore, model: GlimpseModel | None, *, text_encoder: TextEncoder | None = None
+    ) -> None:
         """Bind a store and a model; refuses a model other than the library's.
+
+        text_encoder: encodes text queries when no model is given (engine.query's torch-free one).
 
         Raises:
             ModelMismatchError: the library was indexed with a model of another fingerprint.
         """
         library_fp = store.model_fingerprint()
-        if model is not None and library_fp is not None and library_fp != model.fingerprint:
-            spec = store.get_meta("model_spec") or "another model"
-            raise ModelMismatchError(
-                f"This library was indexed with {spec}, not with {model.spec}; reindex needed "
-                "before searching with this model (search never mixes vectors of two models)."
-            )
+        for source in (model, text_encoder):
+            if source is not None and library_fp is not None and library_fp != source.fingerprint:
+                spec = store.get_meta("model_spec") or "another model"
+                raise ModelMismatchError(
+                    f"This library was indexed with {spec}, not with {source.spec}; reindex needed "
+                    "before searching with this model (search never mixes vectors of two models)."
+                )
         self.store = store
         self.model = model
+        self.text_encoder = text_encoder
         self.warnings: list[str] = []
         self.merge_margin = MERGE_MARGIN
         self.hide_copies = True  # show a moment held in several files once, the others in `copies`
@@ -106,18 +125,22 @@ class Searcher:
             if vector is None:
                 raise QueryError(f"Clip {query.clip_id} is not in the library (it may have been reindexed).")
             return vector, []
-        model = self._require_model()
         if isinstance(query, ImageQuery):
-            return _image_vector(model, Path(query.path)), []
+            return _image_vector(self._require_model(), Path(query.path)), []
         if not isinstance(query, str):
             raise QueryError("A query must be text, an image file or a clip.")
         text = " ".join(query.split())
         if not text:
             raise QueryError("The query is empty; type what you are looking for.")
+        encoder: GlimpseModel | TextEncoder
+        if self.model is None and self.text_encoder is not None:
+            encoder = self.text_encoder
+        else:
+            encoder = self._require_model()
         warnings = []
-        if model.text_truncated(text):
+        if encoder.text_truncated(text):
             warnings.append("The query is longer than the model can read; only its beginning was used.")
-        vec = model.encode_text([text])[0].numpy()
+        vec = encoder.encode_text([text])[0]
         return np.asarray(vec, dtype=np.float32), warnings
 
     def _require_model(self) -> GlimpseModel:
@@ -160,7 +183,8 @@ class Searcher:
             if len(moments) >= k or len(hits) + len(exclude) < fetch or fetch >= MAX_FETCH:
                 break
             fetch = min(MAX_FETCH, fetch * 4)
-        zero_shot = bool(self.model.is_zero_shot) if self.model is not None else False
+        source = self.model or self.text_encoder
+        zero_shot = bool(source.is_zero_shot) if source is not None else False
         results = [self._result(m, zero_shot) for m in moments[: 2 * k if self.hide_copies else k]]
         results = group_copies(self.store, results)[:k] if self.hide_copies else results  # engine.copies
         for r in results:

@@ -141,6 +141,11 @@ def _run_index(
         raise
     finally:
         bar.close()
+    model = indexer.loaded_model
+    with _open(ctx) as store:
+        library_fp = store.model_fingerprint()
+    if model is not None and model.fingerprint == library_fp:
+        _export_text_tower(model)  # so that the first search, too, needs no torch
     if as_json:
         _echo_json(
             {
@@ -242,26 +247,64 @@ def search_cmd(
         q = query
     else:
         raise click.ClickException('Give a query, e.g. glimpse search "a dog on the beach".')
-    with _open_existing(ctx) as store:
+    model = None
+    with _open_for_search(ctx) as store:
         if store.model_fingerprint() is None and not isinstance(q, ClipQuery):
             # Nothing indexed yet: no model to load (on first use that would download its weights).
             results: list[SearchResult] = []
             notes = ["The library has no indexed videos yet: run `glimpse index PATH` first."]
         else:
-            model = _library_model(ctx, store)
-            searcher = Searcher(store, model)
+            encoder = None if isinstance(q, ImageQuery) else _text_encoder(ctx, store)
+            model = None if encoder is not None else _library_model(ctx, store)
+            searcher = Searcher(store, model, text_encoder=encoder)
             results = searcher.search(q, k=k, filters=SearchFilters(hide_offline=hide_offline))
             notes = list(getattr(searcher, "warnings", []) or [])
     if as_json:
         _echo_json([r.to_json() for r in results])
-        return
-    for note in notes:
-        click.echo(f"note: {note}", err=True)
-    if not results:
-        click.echo("No matching moments.")
-    for i, r in enumerate(results, 1):
-        mark = "  [offline]" if r.offline else ""
-        click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {shown(r.path)}{mark}")
+    else:
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
+        if not results:
+            click.echo("No matching moments.")
+        for i, r in enumerate(results, 1):
+            mark = "  [offline]" if r.offline else ""
+            click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {shown(r.path)}{mark}")
+    if model is not None:  # after the answer: the next search needs no torch
+        _export_text_tower(model)
+
+
+def _open_for_search(ctx: click.Context):
+    """The library read-only (a search never writes, nor waits on the indexer); a missing one is an error.
+
+    One of an older schema (which a read-only connection cannot upgrade) is opened as before, upgraded first.
+    """
+    from engine.errors import StoreError
+    from engine.store import LibraryStore
+
+    db = _db(ctx)
+    if db.is_file():
+        try:
+            return LibraryStore.open(db, readonly=True)
+        except StoreError as exc:
+            if type(exc) is not StoreError:  # corrupt, locked, too new: the same answer either way
+                raise
+    return _open_existing(ctx)
+
+
+def _text_encoder(ctx: click.Context, store):
+    """The library model's torch-free text encoder (engine.query): when exported and no other model asked."""
+    asked = ctx.obj.model
+    if asked and asked != store.get_meta("model_spec"):
+        return None  # another model: load it, so a mismatch is reported as before
+    from engine.query import load_text_encoder
+
+    return load_text_encoder(store.model_fingerprint())
+
+
+def _export_text_tower(model) -> None:
+    from engine.model.text_export import export_text_tower
+
+    export_text_tower(model)
 
 
 def _library_model(ctx: click.Context, store):

@@ -17,6 +17,7 @@ from engine.indexing.progress import IndexProgress, Phase
 from engine.indexing.scan import DiskFile, ScanPlan, plan_scan
 from engine.paths import is_within
 from engine.store import FolderRow, LibraryStore
+from engine.video import default_pool
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,24 @@ class Indexer:
 
         spec = self.model_spec or store.get_meta(META_MODEL_SPEC) or config.default_model_spec()
         self._model = load_model(spec, device=self.device)
+        return self._model
+
+    def _known_fingerprint(self, store: LibraryStore) -> str | None:
+        """The fingerprint of the model this run will use, when known without loading it.
+
+        That is the given model's, or the library's own when no other spec is asked: a run with
+        nothing to encode (the usual `glimpse index`) then never imports torch or loads weights.
+        """
+        if self._model is not None:
+            return self._model.fingerprint
+        stored = store.model_fingerprint()
+        if stored is None or (self.model_spec and self.model_spec != store.get_meta(META_MODEL_SPEC)):
+            return None
+        return stored
+
+    @property
+    def loaded_model(self):
+        """The model given or loaded by a run so far, or None (a run with nothing to do may load none)."""
         return self._model
 
     def _spec_of(self, model) -> str | None:
@@ -183,16 +202,33 @@ class Indexer:
     ) -> IndexSummary:
         summary = IndexSummary()
         self._emit(IndexProgress(phase=Phase.SCANNING, message="scanning library folders"))
-        model = self.model_for(store)
-        self._adopt_model(store, model)
-        plan = plan_scan(
-            store, folders, model.fingerprint, force=force, retry_failed=retry_failed, scope=scope
-        )
+
+        def plan_for(fp: str) -> ScanPlan:
+            return plan_scan(store, folders, fp, force=force, retry_failed=retry_failed, scope=scope)
+
+        model = None
+        fingerprint = self._known_fingerprint(store)
+        if fingerprint is None:
+            model = self.model_for(store)
+            fingerprint = model.fingerprint
+        plan = plan_for(fingerprint)
+        if model is None and plan.to_index:
+            default_pool().warm()  # the decoder starts (another process) while the model loads
+            model = self.model_for(store)
+            if model.fingerprint != fingerprint:  # the library's spec now names other weights
+                plan = plan_for(model.fingerprint)
+        if model is not None:
+            self._adopt_model(store, model)
         self._apply_plan(store, folders, plan, summary)
         jobs = [
             VideoJob(vid, f.path, f.size, f.mtime, digest) for vid, f, digest in self._pending(store, plan)
         ]
         started = time.monotonic()
+        if model is None:  # nothing to encode: the model was never needed
+            phase = Phase.CANCELLED if self._control.cancelled else Phase.DONE
+            summary.cancelled = self._control.cancelled
+            self._emit(self._progress(PipelineStats(), 0, started, phase=phase))
+            return summary
         pipeline = Pipeline(
             store,
             model,

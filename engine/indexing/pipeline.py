@@ -268,7 +268,8 @@ class Pipeline:
     def _encode(self, batch: list[_ClipItem], in_flight: dict[int, _InFlight]) -> None:
         if not batch:
             return
-        from engine.model.batch import encode_clip_batch  # here: engine.indexing must import without torch
+        # Imported here: a run with nothing to encode imports no torch (engine.indexing imports without it).
+        from engine.model.batch import encode_clip_batch
 
         outputs = encode_clip_batch(self.model, [item.pixels for item in batch])
         for item, (vector, weights) in zip(batch, outputs, strict=True):

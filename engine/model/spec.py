@@ -15,6 +15,8 @@ OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 
 MODELS_DIR = RESOURCES_DIR / "models"
+#: Model configs every installation ships (resources/models/<name>.json); tests check the wheel has them.
+BUILTIN_MODELS = ("tiny",)
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,18 @@ def canonical_json(data: dict[str, Any]) -> str:
 
 
 def builtin_config(name: str) -> ModelConfig | None:
-    """A config shipped in resources/models/<name>.json, or None."""
+    """A config shipped in resources/models/<name>.json, or None.
+
+    Raises:
+        ModelError: a built-in model's file is missing, i.e. the installation is incomplete.
+    """
     path = MODELS_DIR / f"{name}.json"
     if not path.is_file():
+        if name in BUILTIN_MODELS:
+            raise ModelError(
+                f"Glimpse's installation is incomplete: the built-in model configuration {path} is missing; "
+                "reinstall Glimpse (pip, pipx or uv) from a complete wheel or source tree."
+            )
         return None
     return read_config(path)
 
