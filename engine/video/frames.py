@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import av
 import cv2
 import numpy as np
+
+from engine.video.tonemap import hdr_transfer, tone_map
 
 #: The model looks at 224 px squares: keep the shorter side about this size (never upscale).
 TARGET_SHORT_SIDE = 224
@@ -25,6 +28,22 @@ def shrunk_size(width: int, height: int) -> tuple[int, int]:
         1.0, TARGET_SHORT_SIDE / max(1, min(width, height)), MAX_LONG_SIDE / max(1, max(width, height))
     )
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def small_bgr(frame: av.VideoFrame, sample_aspect: float = 1.0) -> np.ndarray:
+    """A decoded frame shrunk to model size and converted to BGR in one swscale pass; HDR tone-mapped.
+
+    The sample aspect ratio is applied (a DV or anamorphic frame shows the shape it is meant to),
+    and PQ/HLG frames go through engine.video.tonemap, so the model sees what an SDR twin would show.
+    """
+    display_w = max(1, round(frame.width * (sample_aspect if sample_aspect > 0 else 1.0)))
+    w, h = shrunk_size(display_w, frame.height)
+    transfer = hdr_transfer(frame.color_trc)
+    if transfer is None:
+        small = frame.reformat(width=w, height=h, format="bgr24", interpolation="AREA")
+        return small.to_ndarray()
+    rgb16 = frame.reformat(width=w, height=h, format="rgb48le", interpolation="AREA").to_ndarray()
+    return np.ascontiguousarray(tone_map(rgb16, transfer)[..., ::-1])
 
 
 def shrink(bgr: np.ndarray) -> np.ndarray:

@@ -1,21 +1,35 @@
-"""Open a video with OpenCV's FFmpeg backend and read what it is: duration, fps, size, rotation, codec.
+"""Read what a video is with PyAV: duration, fps, frame count, size, sample aspect, rotation, codec, transfer.
 
-Containers lie (frame count 0, -1 or wrong, fps wrong, variable frame rate); where the header is useless
-the numbers come from decoding the stream instead. These functions run inside the decode worker
-(engine.video.isolate); the public `probe` sends them there.
+Containers lie (frame count 0 or wrong, durations estimated from the bitrate, variable frame rates);
+where the header is not exact the numbers come from demuxing the packets (no decoding: fast). The
+first frame is decoded for what only frames carry (the display matrix's rotation, the colour transfer)
+and to tell a video from a single still picture behind a video name. These functions run inside the
+decode worker (engine.video.isolate); the public `probe` sends them there.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import os
+from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
-import cv2
+import av
+import av.container
+import av.video.stream
+import numpy as np
 
-from engine.errors import CorruptVideoError, NotAVideoError, UnsupportedCodecError
-from engine.video.sniff import classify_unopenable, container_kind
+from engine.errors import CorruptVideoError, UnsupportedCodecError
+from engine.video.container import (
+    STILL_CODECS,
+    is_image_demuxer,
+    open_container,
+    still_image_error,
+    video_stream,
+)
+from engine.video.plan import PacketIndex
+from engine.video.tonemap import transfer_name
 from engine.video.types import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -23,86 +37,11 @@ log = logging.getLogger(__name__)
 #: Refuse frames bigger than this (in either side or in area): 8K UHD decodes, far beyond it does not.
 MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
-#: FFmpeg's own I/O timeouts (network mounts that stop answering); the worker's wall clock backs them up.
-_IO_TIMEOUT_MS = 30_000
-#: Containers without an index: their frame count and duration are estimates (from bitrate or headers).
-_ESTIMATED_TIMING = {"mpeg", "mpeg-ts", "flv", "asf", "ogg", None}
+#: Containers whose headers give exact frame counts and durations (an index of every sample).
+_EXACT_TIMING = ("mov", "mp4", "avi")
 #: An fps outside this range is a container lie.
 _FPS_RANGE = (0.1, 1000.0)
-
-_CODEC_NAMES = {
-    "fmp4": "mpeg4",
-    "mp4v": "mpeg4",
-    "xvid": "mpeg4",
-    "divx": "mpeg4",
-    "dx50": "mpeg4",
-    "avc1": "h264",
-    "h264": "h264",
-    "x264": "h264",
-    "hev1": "hevc",
-    "hvc1": "hevc",
-    "hevc": "hevc",
-    "mjpg": "mjpeg",
-    "vp08": "vp8",
-    "vp80": "vp8",
-    "vp09": "vp9",
-    "vp90": "vp9",
-    "av01": "av1",
-    "mpg1": "mpeg1video",
-    "mpg2": "mpeg2video",
-    "wmv2": "wmv2",
-    "flv1": "flv1",
-}
-
-
-def open_capture(path: str | os.PathLike[str]) -> cv2.VideoCapture:
-    """Open `path` for sequential decoding with auto-rotation off (frames are turned after shrinking).
-
-    Raises the typed error `classify_unopenable` picks when FFmpeg refuses the file.
-    """
-    p = str(path)
-    if not os.path.isfile(p):
-        if os.path.exists(p):  # a folder, FIFO or device: never a library video (a pipe could block forever)
-            raise NotAVideoError(f"{Path(p).name}: not a video (not a regular file).", path=p)
-        raise NotAVideoError(f"{Path(p).name}: not a video (no such file).", path=p)
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, _IO_TIMEOUT_MS, cv2.CAP_PROP_READ_TIMEOUT_MSEC, _IO_TIMEOUT_MS]
-    cap = cv2.VideoCapture(p, cv2.CAP_FFMPEG, params)
-    if not cap.isOpened():
-        cap.release()
-        raise classify_unopenable(p)
-    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
-    return cap
-
-
-def codec_name(cap: cv2.VideoCapture) -> str:
-    """The stream's codec as a short lower-case name ("h264", "mpeg4", "mjpeg", ...)."""
-    code = int(cap.get(cv2.CAP_PROP_FOURCC)) & 0xFFFFFFFF
-    tag = code.to_bytes(4, "little").decode("latin-1").strip("\x00 ").lower()
-    return _CODEC_NAMES.get(tag, tag or "unknown")
-
-
-def header_info(cap: cv2.VideoCapture, path: str) -> tuple[VideoInfo, bool]:
-    """VideoInfo from the container's header, and whether its timing is exact (an indexed container).
-
-    Where the header gives fps and frame count, the duration is their quotient even when only
-    estimated; otherwise it is 0 (unknown).
-    """
-    raw_w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-    raw_h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    check_size(raw_w, raw_h, path)
-    rotation = int(round(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)) % 360
-    rotation = rotation if rotation in (0, 90, 180, 270) else 0
-    width, height = (raw_h, raw_w) if rotation in (90, 270) else (raw_w, raw_h)
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-    fps_ok = math.isfinite(fps) and _FPS_RANGE[0] <= fps <= _FPS_RANGE[1]
-    count_ok = math.isfinite(count) and count >= 1
-    fps = fps if fps_ok else 0.0
-    frame_count = int(count) if count_ok else 0
-    duration = round(frame_count / fps, 6) if fps_ok and count_ok else 0.0
-    exact = fps_ok and count_ok and container_kind(path) not in _ESTIMATED_TIMING
-    info = VideoInfo(path, duration, fps, frame_count, width, height, rotation, codec_name(cap))
-    return info, exact
+_NO_PTS = -(2**62)
 
 
 def check_size(width: int, height: int, path: str) -> None:
@@ -118,49 +57,162 @@ def check_size(width: int, height: int, path: str) -> None:
         )
 
 
-def frame_time(cap: cv2.VideoCapture) -> float:
-    """Presentation time in seconds of the frame the last grab() decoded."""
-    return round(cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0, 6)
+def read_index(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[PacketIndex, bool]:
+    """Demux every video packet (no decoding): the PacketIndex, and whether the file ended in damage.
 
-
-def probe_in_process(path: str | os.PathLike[str]) -> VideoInfo:
-    """Probe in this process: the header where its timing is exact, otherwise what the stream shows."""
-    p = str(path)
-    cap = open_capture(p)
+    A packet without a presentation time takes its decode time; one with neither is kept (decoders
+    may need it) under a sentinel time no sample ever asks for.
+    """
+    pts: list[int] = []
+    key: list[bool] = []
+    damaged = False
     try:
-        info, exact = header_info(cap, p)
-        if exact:
-            return info
-        log.info(
-            "%s: header timing not exact (fps %.3f, %d frames); reading the stream",
-            p,
-            info.fps,
-            info.frame_count,
-        )
-    finally:
-        cap.release()
-    return measured_info(info)
+        for packet in container.demux(stream):
+            if packet.size == 0:
+                continue
+            t = packet.pts if packet.pts is not None else packet.dts
+            pts.append(_NO_PTS if t is None else int(t))
+            key.append(bool(packet.is_keyframe))
+            if should_stop is not None and len(pts) % 256 == 0 and should_stop():
+                break
+    except av.FFmpegError as err:  # a cut-off or damaged file: what was read stays usable
+        log.info("%s: demuxing stopped after %d packets: %s", container.name, len(pts), err)
+        damaged = True
+    times = np.array(pts, np.int64)
+    known = times[times != _NO_PTS]
+    origin = int(known.min()) if len(known) else 0
+    time_base = stream.time_base or Fraction(1, 90000)
+    return PacketIndex(times, np.array(key, bool), time_base, origin), damaged
 
 
-def measured_info(info: VideoInfo) -> VideoInfo:
-    """Count the video packets and find the last timestamp by demuxing alone (no decoding: fast)."""
-    cap = open_capture(info.path)
-    count = 0
-    last_t = 0.0
-    try:
-        cap.set(cv2.CAP_PROP_FORMAT, -1)  # raw mode: grab() reads packets without decoding them
-        while cap.grab():
-            count += 1
-            last_t = max(last_t, frame_time(cap))
-    finally:
-        cap.release()
-    if count == 0:
-        name = Path(info.path).name
+def _rate(stream: av.video.stream.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and _FPS_RANGE[0] <= float(rate) <= _FPS_RANGE[1]:
+            return float(rate)
+    return 0.0
+
+
+def header_info(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: str
+) -> tuple[VideoInfo, bool]:
+    """VideoInfo from the container's header (rotation and transfer unknown yet), and whether it is exact."""
+    cc = stream.codec_context
+    check_size(cc.width, cc.height, path)
+    fps = _rate(stream)
+    count = stream.frames if stream.frames and stream.frames > 0 else 0
+    duration = 0.0
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration:
+        duration = container.duration / 1_000_000
+    if not math.isfinite(duration) or duration < 0:
+        duration = 0.0
+    exact = bool(count and duration and fps) and container.format.name.split(",")[0] in _EXACT_TIMING
+    if exact and container.format.name.startswith("avi"):
+        duration = count / fps  # AVI's header counts frames at a constant rate
+    sar = float(stream.sample_aspect_ratio) if stream.sample_aspect_ratio else 1.0
+    info = VideoInfo(
+        path, round(duration, 6), fps, count, cc.width, cc.height, 0, cc.name, sample_aspect=sar or 1.0
+    )
+    return info, exact
+
+
+def with_first_frame(info: VideoInfo, frame: av.VideoFrame) -> VideoInfo:
+    """The info completed from a decoded frame: rotation (display matrix) and colour transfer."""
+    rotation = int(round(-(frame.rotation or 0))) % 360  # FFmpeg's angle is counter-clockwise
+    rotation = rotation if rotation in (0, 90, 180, 270) else 0
+    width, height = (info.height, info.width) if rotation in (90, 270) else (info.width, info.height)
+    return VideoInfo(
+        info.path,
+        info.duration,
+        info.fps,
+        info.frame_count,
+        width,
+        height,
+        rotation,
+        info.codec,
+        sample_aspect=info.sample_aspect,
+        transfer=transfer_name(frame.color_trc),
+    )
+
+
+def measured(info: VideoInfo, index: PacketIndex) -> VideoInfo:
+    """The info with frame count, duration and (if missing) fps measured from the packets."""
+    if not len(index):
         raise CorruptVideoError(
-            f"{name}: file is truncated or corrupt (no frame could be read).", path=info.path
+            f"{Path(info.path).name}: file is truncated or corrupt (no frame could be read).", path=info.path
         )
-    fps = info.fps or ((count - 1) / last_t if last_t > 0 and count > 1 else 25.0)
-    # Raw packets come in decode order and may carry decode timestamps, which lag the presentation
-    # times by the reorder delay: a constant-rate count is the better figure where it is larger.
-    duration = round(max(last_t + 1.0 / fps, count / fps), 6)
-    return VideoInfo(info.path, duration, fps, count, info.width, info.height, info.rotation, info.codec)
+    step = index.frame_step()
+    fps = info.fps or (1.0 / step if step > 0 else 25.0)
+    duration = index.end() if step > 0 else round(len(index) / fps, 6)
+    return VideoInfo(
+        info.path,
+        duration,
+        fps,
+        len(index),
+        info.width,
+        info.height,
+        info.rotation,
+        info.codec,
+        info.sample_aspect,
+        info.transfer,
+    )
+
+
+def first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> av.VideoFrame | None:
+    """Decode frames until the first one comes out; None when none does."""
+    try:
+        for frame in container.decode(stream):
+            return frame
+    except av.FFmpegError as err:
+        log.info("%s: no first frame: %s", container.name, err)
+    return None
+
+
+def refuse_still_image(container: av.container.InputContainer, info: VideoInfo, packets: int) -> None:
+    """A single still picture (a JPEG or PNG named .mp4) is not a video."""
+    if is_image_demuxer(container) or (packets <= 1 and info.codec in STILL_CODECS):
+        raise still_image_error(info.path, info.codec)
+
+
+def probe_in_process(path: str) -> VideoInfo:
+    """Probe in this process: the header where its timing is exact, otherwise what the packets show."""
+    container = open_container(path)
+    try:
+        stream = video_stream(container, path)
+        info, exact = header_info(container, stream, path)
+        if not exact or is_image_demuxer(container):
+            log.info("%s: header timing not exact (fps %.3f, %d frames); demuxing", path, info.fps, info.frame_count)
+            index, _ = read_index(container, stream)
+            info = measured(info, index)
+            refuse_still_image(container, info, len(index))
+    finally:
+        container.close()
+    return complete(info)
+
+
+def complete(info: VideoInfo) -> VideoInfo:
+    """Decode the first frame (a fresh open) for rotation and transfer; typed error when nothing decodes."""
+    container = open_container(info.path)
+    try:
+        stream = video_stream(container, info.path)
+        frame = first_frame(container, stream)
+        if frame is None:
+            raise no_frame_error(info)
+        return with_first_frame(info, frame)
+    finally:
+        container.close()
+
+
+def no_frame_error(info: VideoInfo) -> CorruptVideoError | UnsupportedCodecError:
+    """Nothing decoded: corrupt, unless the codec is one this build cannot decode without hardware."""
+    name = Path(info.path).name
+    if info.codec in ("av1",) and "libdav1d" not in av.codecs_available:
+        return UnsupportedCodecError(
+            f"{name}: unsupported codec: the AV1 codec is not supported by this build of Glimpse.", path=info.path
+        )
+    return CorruptVideoError(f"{name}: file is truncated or corrupt (no frame could be decoded).", path=info.path)

@@ -113,7 +113,7 @@ def test_avi_truncated(video_dir: Path, tmp_path: Path) -> None:
 def test_unsupported_codec(colour_mp4: Path, tmp_path: Path) -> None:
     path = tmp_path / "strange.mp4"
     path.write_bytes(mp4edit.set_codec(colour_mp4.read_bytes(), b"zzzz"))
-    _expect(path, errors.UnsupportedCodecError, "unsupported codec 'zzzz'")
+    _expect(path, errors.UnsupportedCodecError, "the 'zzzz' codec is not supported by this build of Glimpse")
 
 
 def test_resolution_beyond_the_cap(tmp_path: Path) -> None:
