@@ -110,6 +110,12 @@ def _decode(cc: av.CodecContext, packet: av.Packet | None, hardware: bool, stats
         return []
 
 
+def _take(out: _Collector, frames: list[av.VideoFrame], stats: DecodeStats) -> None:
+    for frame in frames:
+        stats.decoded += 1
+        out.take(frame)
+
+
 def iter_decoded(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
@@ -155,8 +161,7 @@ def iter_decoded(
             if not feed[i]:
                 continue
             if last_fed >= 0 and last_fed != i - 1:  # a jump: drain the run, reset the decoder
-                for frame in _decode(cc, None, hardware, stats):
-                    out.take(frame)
+                _take(out, _decode(cc, None, hardware, stats), stats)
                 cc.flush_buffers()
                 stats.failed += out.give_up(last_fed)
                 yield from out.ready(stats)
@@ -166,13 +171,10 @@ def iter_decoded(
             frames = _decode(cc, packet, hardware, stats)
             stats.fed += 1
             last_fed = i
-            for frame in frames:
-                stats.decoded += 1
-                out.take(frame)
+            _take(out, frames, stats)
             yield from out.ready(stats)
     except av.FFmpegError as err:  # demuxing failed part-way: keep what decoded
         log.info("%s: demuxing stopped: %s", container.name, err)
-    for frame in _decode(cc, None, hardware, stats):
-        out.take(frame)
+    _take(out, _decode(cc, None, hardware, stats), stats)
     stats.failed += out.give_up(len(index))
     yield from out.ready(stats, everything=True)

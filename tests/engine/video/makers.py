@@ -86,7 +86,8 @@ def write_video(
     first = next(frames)
     h, w = first.shape[:2]
     with av.open(str(path), "w", format="mjpeg" if path.suffix == ".mjpeg" else None) as out:
-        stream = out.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+        options = {"x264-params": "scenecut=0:log-level=none"} if codec == "libx264" else {}
+        stream = out.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=options)
         stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
         stream.codec_context.gop_size = key_interval or max(1, round(fps))
         stream.codec_context.max_b_frames = max_b_frames
