@@ -173,7 +173,7 @@ def test_still_image_named_mp4_is_not_a_video(tmp_path: Path, ext: str) -> None:
     path = tmp_path / "holiday.mp4"
     path.write_bytes(photo.read_bytes())
     kind = "JPEG" if ext == ".jpg" else "PNG"
-    _expect(path, errors.NotAVideoError, f"not a video (a single {kind} still image)")
+    _expect(path, errors.NotAVideoError, f"a single {kind} still image")
 
 
 def test_mjpeg_video_is_not_mistaken_for_a_still(tmp_path: Path) -> None:
