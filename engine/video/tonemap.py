@@ -6,8 +6,9 @@ already shrunk to model size (a few thousand pixels, so float maths costs little
 1. R'G'B' (BT.2020, from swscale as 16-bit RGB) to linear light in nits: the PQ EOTF, or for HLG the
    inverse OETF followed by the OOTF at a 1000-nit peak (system gamma 1.2), as BT.2100 defines them;
 2. BT.2020 primaries to BT.709 (the 3x3 matrix of BT.2087), negatives clipped;
-3. tone mapping with BT.2408's reference: HDR reference white (203 nits) becomes SDR white; luminance
-   above a knee rolls off smoothly towards it (hue kept) instead of clipping;
+3. tone mapping with BT.2408's reference, HDR reference white (203 nits) = SDR white: SDR and HDR agree
+   up to a knee at 75 % of it; above, luminance rolls off smoothly (hue kept) instead of clipping, so
+   reference white itself lands at 96 % (244 of 255) and a 1000-nit highlight just under white;
 4. the BT.709/sRGB-like display gamma (2.2 here: what SDR monitors show), to 8 bits.
 """
 
