@@ -5,7 +5,8 @@ Environment overrides use the prefix GLIMPSE_:
 - GLIMPSE_DB: the library database file; defaults to GLIMPSE_HOME/library.db.
 - GLIMPSE_DEVICE: force a torch device ("cpu", "cuda", "mps").
 - GLIMPSE_MODEL: the default model spec for new libraries.
-- GLIMPSE_HWACCEL: hardware video decoding: "off", or a device type ("cuda", "videotoolbox", ...); default auto.
+- GLIMPSE_HWACCEL: hardware video decoding: "off", or a device type ("cuda", "videotoolbox", ...);
+  default: auto.
 """
 
 from __future__ import annotations

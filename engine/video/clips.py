@@ -74,7 +74,9 @@ class ClipBuilder:
         return cur
 
 
-def decode_warnings(info: VideoInfo, header_exact: bool, damaged: bool, stats: DecodeStats, end: float) -> list[str]:
+def decode_warnings(
+    info: VideoInfo, header_exact: bool, damaged: bool, stats: DecodeStats, end: float
+) -> list[str]:
     """Warnings for a file that holds less than its header promised, or lost frames."""
     warnings = list(stats.notes)
     short = header_exact and info.duration - end > max(TRUNCATION_SLACK_S, 0.02 * info.duration)
@@ -190,7 +192,12 @@ def iter_clips_in_process(
     builder = ClipBuilder(max_frames)
     plan = plan_samples(index, fps)
     decoded = iter_decoded_with_fallback(
-        p, plan, (info, index), fps, stats, hardware=choice if isinstance(choice, HardwareChoice) else None,
+        p,
+        plan,
+        (info, index),
+        fps,
+        stats,
+        hardware=choice if isinstance(choice, HardwareChoice) else None,
         should_stop=should_stop,
     )
     for d in decoded:

@@ -22,7 +22,7 @@ from engine.video.sniff import audio_only_kind, classify_unopenable, codec_tag, 
 
 log = logging.getLogger(__name__)
 
-#: FFmpeg's own I/O timeouts in seconds (network mounts that stop answering); the worker's clock backs them up.
+#: FFmpeg's I/O timeouts in seconds (network mounts that stop answering); the worker's clock backs them up.
 _IO_TIMEOUT_S = 30.0
 
 #: Demuxers that read one still picture (a JPEG or PNG named .mp4): such a file is not a video.
@@ -36,7 +36,7 @@ def _name(path: str) -> str:
 
 
 def check_regular_file(path: str) -> None:
-    """Refuse folders, FIFOs, devices and missing files before FFmpeg opens them (a pipe could block forever)."""
+    """Refuse folders, FIFOs, devices and missing files before FFmpeg opens them (a pipe may block)."""
     if not os.path.isfile(path):
         if os.path.exists(path):
             raise NotAVideoError(f"{_name(path)}: not a video (not a regular file).", path=path)

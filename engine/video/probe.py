@@ -163,7 +163,9 @@ def measured(info: VideoInfo, index: PacketIndex) -> VideoInfo:
     )
 
 
-def first_frame(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> av.VideoFrame | None:
+def first_frame(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> av.VideoFrame | None:
     """Decode frames until the first one comes out; None when none does."""
     try:
         for frame in container.decode(stream):
@@ -186,7 +188,12 @@ def probe_in_process(path: str) -> VideoInfo:
         stream = video_stream(container, path)
         info, exact = header_info(container, stream, path)
         if not exact or is_image_demuxer(container):
-            log.info("%s: header timing not exact (fps %.3f, %d frames); demuxing", path, info.fps, info.frame_count)
+            log.info(
+                "%s: header timing not exact (fps %.3f, %d frames); demuxing",
+                path,
+                info.fps,
+                info.frame_count,
+            )
             index, _ = read_index(container, stream)
             info = measured(info, index)
             refuse_still_image(container, info, len(index))
@@ -213,6 +220,9 @@ def no_frame_error(info: VideoInfo) -> CorruptVideoError | UnsupportedCodecError
     name = Path(info.path).name
     if info.codec in ("av1",) and "libdav1d" not in av.codecs_available:
         return UnsupportedCodecError(
-            f"{name}: unsupported codec: the AV1 codec is not supported by this build of Glimpse.", path=info.path
+            f"{name}: unsupported codec: the AV1 codec is not supported by this build of Glimpse.",
+            path=info.path,
         )
-    return CorruptVideoError(f"{name}: file is truncated or corrupt (no frame could be decoded).", path=info.path)
+    return CorruptVideoError(
+        f"{name}: file is truncated or corrupt (no frame could be decoded).", path=info.path
+    )

@@ -77,7 +77,9 @@ class _Collector:
             self.pending.remove(pts)
             bgr = small_bgr(frame, self.info.sample_aspect)
             rgb = upright_rgb(bgr, self.info.rotation)
-            heapq.heappush(self.heap, Decoded(t, signature(bgr), SampledFrame(t=t, rgb=rgb, thumb=make_thumb(rgb))))
+            heapq.heappush(
+                self.heap, Decoded(t, signature(bgr), SampledFrame(t=t, rgb=rgb, thumb=make_thumb(rgb)))
+            )
             self.last_sig_t = max(self.last_sig_t, t)
         elif abs(t - self.last_sig_t) >= self.check_gap:  # a reference frame on the way: a cut check
             tiny = frame.reformat(width=2 * SIGNATURE_SIZE[0], height=2 * SIGNATURE_SIZE[1], format="bgr24")
@@ -100,9 +102,11 @@ class _Collector:
             yield d
 
 
-def _decode(cc: av.CodecContext, packet: av.Packet | None, hardware: bool, stats: DecodeStats) -> list[av.VideoFrame]:
+def _decode(
+    cc: av.CodecContext, packet: av.Packet | None, hardware: bool, stats: DecodeStats
+) -> list[av.VideoFrame]:
     try:
-        return list(cc.decode(packet))  # type: ignore[arg-type]
+        return list(cc.decode(packet))  # type: ignore[arg-type,attr-defined]
     except av.FFmpegError as err:
         if hardware:
             raise HardwareDecodeError(str(err)) from err

@@ -1,6 +1,7 @@
 """Why a file FFmpeg cannot open is unreadable: not a video, no video stream, unsupported codec or damaged.
 
-FFmpeg's errors ("Invalid data found when processing input") do not tell the user why; they deserve the reason. A few header bytes and, for MP4/MOV and
+FFmpeg's errors ("Invalid data found when processing input") do not tell the user why; they deserve
+the reason. A few header bytes and, for MP4/MOV and
 AVI, a light walk over the container's boxes tell the cases apart without decoding anything.
 """
 

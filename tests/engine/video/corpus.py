@@ -35,8 +35,13 @@ class Kind:
 
 KINDS = [
     Kind("h264.mp4", "libx264", "yuv420p", gop=25, b_frames=2),
-    Kind("hevc_hlg10.mp4", "libx265", "yuv420p10le", gop=10,
-         options={"x265-params": "log-level=none:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc"}),
+    Kind(
+        "hevc_hlg10.mp4",
+        "libx265",
+        "yuv420p10le",
+        gop=10,
+        options={"x265-params": "log-level=none:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc"},
+    ),
     Kind("av1.mp4", "libsvtav1", "yuv420p", size=(192, 128), gop=10, options={"preset": "12"}),
     Kind("vp9.webm", "libvpx-vp9", "yuv420p", gop=10, options={"deadline": "realtime", "cpu-used": "8"}),
     Kind("prores.mov", "prores_ks", "yuv422p10le"),
@@ -47,9 +52,18 @@ KINDS = [
     Kind("h263.3gp", "h263", "yuv420p", size=(176, 144)),
     Kind("mpeg2.ts", "mpeg2video", "yuv420p", gop=12, b_frames=2),
     Kind("dvd.vob", "mpeg2video", "yuv420p", size=(352, 288), fps=25, gop=12, b_frames=2, format="vob"),
-    Kind("avchd.mts", "libx264", "yuv420p", size=(320, 240), fps=25, gop=25, b_frames=2, format="mpegts",
-         options={"flags": "+ildct+ilme", "x264-params": "interlaced=1:tff=1"},
-         container_options={"mpegts_m2ts_mode": "1"}),
+    Kind(
+        "avchd.mts",
+        "libx264",
+        "yuv420p",
+        size=(320, 240),
+        fps=25,
+        gop=25,
+        b_frames=2,
+        format="mpegts",
+        options={"flags": "+ildct+ilme", "x264-params": "interlaced=1:tff=1"},
+        container_options={"mpegts_m2ts_mode": "1"},
+    ),
     Kind("camcorder.dv", "dvvideo", "yuv420p", size=(720, 576), fps=25, gop=1, format="dv"),
     Kind("motion.avi", "mjpeg", "yuvj420p", gop=1),
 ]

@@ -1,4 +1,4 @@
-"""HDR test footage: an SDR picture re-encoded as 10-bit HLG (BT.2100), the way a phone's HDR twin would hold it.
+"""HDR test footage: an SDR picture re-encoded as 10-bit HLG (BT.2100), as a phone's HDR twin holds it.
 
 The conversion follows BT.2408's SDR-in-HLG mapping, written here from BT.2100's definitions (independently
 of engine.video.tonemap, which goes the other way): SDR white is HDR reference white, 203 nits.
@@ -31,7 +31,9 @@ def hlg_signal(rgb8: np.ndarray) -> np.ndarray:
     a, b, c = 0.17883277, 1 - 4 * 0.17883277, 0.5 - 0.17883277 * np.log(4 * 0.17883277)
     scene = np.clip(scene, 0.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        signal = np.where(scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-12)) + c)
+        signal = np.where(
+            scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-12)) + c
+        )
     return np.round(np.clip(signal, 0.0, 1.0) * 65535).astype(np.uint16)
 
 

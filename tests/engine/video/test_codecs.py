@@ -36,7 +36,11 @@ def test_every_codec_is_sampled(corpus_dir: Path, kind: corpus.Kind) -> None:
 def test_codec_names(corpus_dir: Path) -> None:
     names = {k.name: probe(corpus.write(corpus_dir, k)).codec for k in corpus.KINDS}
     assert names["av1.mp4"] == "libdav1d" or names["av1.mp4"] == "av1"
-    assert (names["hevc_hlg10.mp4"], names["prores.mov"], names["camcorder.dv"]) == ("hevc", "prores", "dvvideo")
+    assert (names["hevc_hlg10.mp4"], names["prores.mov"], names["camcorder.dv"]) == (
+        "hevc",
+        "prores",
+        "dvvideo",
+    )
 
 
 def test_hdr_and_aspect_are_probed(corpus_dir: Path) -> None:

@@ -20,7 +20,9 @@ from tests.engine.video import makers
 
 
 def _index(count: int, keys: set[int], fps: int = 10) -> PacketIndex:
-    return PacketIndex(np.arange(count, dtype=np.int64), np.array([i in keys for i in range(count)]), Fraction(1, fps), 0)
+    return PacketIndex(
+        np.arange(count, dtype=np.int64), np.array([i in keys for i in range(count)]), Fraction(1, fps), 0
+    )
 
 
 def test_plan_takes_keyframes_near_targets_and_decodes_forward_elsewhere() -> None:
@@ -37,7 +39,9 @@ def test_plan_decodes_forward_on_long_gops() -> None:
 
 def _long_gop(video_dir: Path) -> Path:
     frames = (makers.marked_frame(i, makers.PALETTE[(i // 10) % 8]) for i in range(60))
-    return makers.write_video(video_dir / "long_gop.mp4", frames, 10, "libx264", key_interval=60, max_b_frames=3)
+    return makers.write_video(
+        video_dir / "long_gop.mp4", frames, 10, "libx264", key_interval=60, max_b_frames=3
+    )
 
 
 def _decode_stats(path: Path, fps: float) -> tuple[list[float], DecodeStats, int]:
@@ -84,7 +88,11 @@ def test_unavailable_hardware_falls_back_to_software(
     if not Path("/dev/nvidia0").exists():  # here the device cannot start: the file went to software
         assert any("hardware decoding (cuda)" in r.getMessage() for r in caplog.records)
     assert [c.timestamps for c in clips] == [c.timestamps for c in software]
-    assert all(np.array_equal(a.rgb, b.rgb) for x, y in zip(clips, software, strict=True) for a, b in zip(x.frames, y.frames, strict=True))
+    assert all(
+        np.array_equal(a.rgb, b.rgb)
+        for x, y in zip(clips, software, strict=True)
+        for a, b in zip(x.frames, y.frames, strict=True)
+    )
 
 
 def test_forced_hardware_through_the_worker_never_fails_the_file(
