@@ -4,8 +4,8 @@ A `DecoderPool` keeps a few idle worker processes (started with 'spawn': the par
 threads, which do not survive fork) and reuses them across videos, so the start cost (spawn and
 importing PyAV and OpenCV: 0.4-0.9 s measured, see docs/benchmarks.md) is paid once, not per video,
 and before any job's clock starts. Clips stream back through a pipe into a small bounded inbox, so
-at most a few clips are in memory whatever the video's length. A worker that overran its time, crashed, or was left mid-video by a consumer that
-stopped early is cancelled or killed and replaced.
+at most a few clips are in memory whatever the video's length. A worker that overran its time,
+crashed, or was left mid-video by a consumer that stopped early is cancelled or killed and replaced.
 
 Note: 'spawn' re-imports the parent's main module in the worker (as `__mp_main__`); entry points
 must keep their work under `if __name__ == "__main__":`, as every spawn-based program must.
