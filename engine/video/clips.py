@@ -2,8 +2,11 @@
 
 Shot cuts are found by comparing the tiny HSV signatures of consecutive decoded frames: the samples,
 and the reference frames decoded on the way to a sample that is not a keyframe (engine.video.sample):
-a mean hue/saturation/value change above CUT_THRESHOLD between two of them is a cut. PySceneDetect's
-content detector uses the same kind of score, but it needs every frame decoded and converted, which
+a mean hue/saturation/value change above CUT_THRESHOLD between two of them, with their colour histograms
+HIST_CUT_THRESHOLD apart, is a cut. The histogram test is there because decoded frames may be a whole
+second apart: motion within a shot then moves pixels a lot (mean change 25-35 on a zooming fractal)
+but leaves the mix of colours nearly as it was (0.15-0.21), while a hard cut changes both (0.86-0.96).
+PySceneDetect's content detector uses the same kind of score, but it needs every frame decoded and converted, which
 costs far more than the whole sampling pass (see docs/benchmarks.md). Keyframe-aware sampling decodes
 fewer frames, so a cut is placed at the first decoded frame after it: within one sampling interval
 (1 s at TeachCLIP's rate) on short-GOP footage, where only the samples are decoded, and within half an
@@ -21,17 +24,26 @@ import av
 import numpy as np
 
 from engine.video.container import open_container, video_stream
-from engine.video.frames import content_delta
+from engine.video.frames import content_delta, histogram_delta
 from engine.video.hwaccel import HardwareChoice, hardware_choice, mark_broken
 from engine.video.plan import PacketIndex, Wanted, plan_samples
-from engine.video.probe import complete, header_info, measured, no_frame_error, read_index, refuse_still_image
+from engine.video.probing import (
+    complete,
+    header_info,
+    measured,
+    no_frame_error,
+    read_index,
+    refuse_still_image,
+)
 from engine.video.sample import Decoded, DecodeStats, HardwareDecodeError, iter_decoded
 from engine.video.types import Clip, VideoInfo
 
 log = logging.getLogger(__name__)
 
-#: Mean HSV change (0-255) between two checked frames that counts as a shot cut.
+#: Mean HSV change (0-255) between two checked frames that counts as a shot cut ...
 CUT_THRESHOLD = 30.0
+#: ... when their colour histograms are also this far apart (0-1; see frames.histogram_delta).
+HIST_CUT_THRESHOLD = 0.35
 #: Decoding that stops this far (seconds) before the header's duration is reported as truncation.
 TRUNCATION_SLACK_S = 1.0
 
@@ -48,7 +60,12 @@ class ClipBuilder:
 
     def feed(self, d: Decoded) -> Clip | None:
         """Take one decoded frame; return the clip it closes, if any."""
-        if self._prev_sig is not None and content_delta(self._prev_sig, d.sig) >= self.cut_threshold:
+        prev = self._prev_sig
+        if (
+            prev is not None
+            and content_delta(prev, d.sig) >= self.cut_threshold
+            and histogram_delta(prev, d.sig) >= HIST_CUT_THRESHOLD
+        ):
             self._cut_at = d.t  # the first frame seen of the new shot
         self._prev_sig = d.sig
         if d.sample is None:

@@ -70,7 +70,7 @@ def _error_message(exc: BaseException) -> tuple[str, str]:
 def _run_job(job: _Job, send: Any, cancel: Any, progress: Any) -> None:
     """Run one job inside the worker, sending ("info"|"clip", ...) messages to the parent."""
     from engine.video.clips import iter_clips_in_process
-    from engine.video.probe import probe_in_process
+    from engine.video.probing import probe_in_process
 
     def should_stop() -> bool:
         progress.value += 1
@@ -324,7 +324,7 @@ class DecoderPool:
             return [w.pid for w in self._idle if w.pid is not None]
 
     def probe(self, path: str, *, timeout_s: float) -> VideoInfo:
-        """Probe `path` in a worker; see engine.video.probe."""
+        """Probe `path` in a worker; see engine.video.probing."""
         job = _Job(next(_job_ids), "probe", path)
         worker = self._acquire()
         info: VideoInfo | None = None

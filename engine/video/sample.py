@@ -136,7 +136,7 @@ def iter_decoded(
 
     Args:
         container, stream: the file, opened afresh (demuxing starts at its first packet).
-        index: the file's packets (engine.video.probe.read_index).
+        index: the file's packets (engine.video.probing.read_index).
         plan: the frames wanted (engine.video.plan.plan_samples).
         info: the probed facts (rotation, sample aspect).
         fps: sampled frames per second (spaces the cut checks).

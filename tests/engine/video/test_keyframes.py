@@ -14,7 +14,7 @@ from engine.video.clips import iter_clips_in_process
 from engine.video.container import open_container, video_stream
 from engine.video.hwaccel import HardwareChoice
 from engine.video.plan import PacketIndex, plan_samples
-from engine.video.probe import probe_in_process, read_index
+from engine.video.probing import probe_in_process, read_index
 from engine.video.sample import DecodeStats, iter_decoded
 from tests.engine.video import makers
 

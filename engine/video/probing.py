@@ -1,4 +1,4 @@
-"""Read what a video is with PyAV: duration, fps, frame count, size, sample aspect, rotation, codec, transfer.
+"""Probing (module named `probing`: `engine.video.probe` is the public function): what a video is, by PyAV.
 
 Containers lie (frame count 0 or wrong, durations estimated from the bitrate, variable frame rates);
 where the header is not exact the numbers come from demuxing the packets (no decoding: fast). The
