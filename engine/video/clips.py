@@ -8,9 +8,9 @@ second apart: motion within a shot then moves pixels a lot (mean change 25-35 on
 but leaves the mix of colours nearly as it was (0.15-0.21), while a hard cut changes both (0.86-0.96).
 PySceneDetect's content detector uses the same kind of score, but it needs every frame decoded and
 converted, which costs far more than the whole sampling pass (see docs/benchmarks.md). Keyframe-aware
-sampling decodes fewer frames, so a cut is placed at the first decoded frame after it: within one sampling interval
-(1 s at TeachCLIP's rate) on short-GOP footage, where only the samples are decoded, and within half an
-interval where frames are decoded on the way to a sample. A clip's `end` is the next clip's start (the
+sampling decodes fewer frames, so a cut is placed at the first decoded frame after it: within one
+sampling interval (1 s at TeachCLIP's rate) on short-GOP footage, where only the samples are decoded,
+and within half an interval where frames are decoded on the way to a sample. A clip's `end` is the next clip's start (the
 cut, or its first frame) and the last clip ends at the video's end, so the clips tile the video.
 """
 
