@@ -10,8 +10,9 @@ PySceneDetect's content detector uses the same kind of score, but it needs every
 converted, which costs far more than the whole sampling pass (see docs/benchmarks.md). Keyframe-aware
 sampling decodes fewer frames, so a cut is placed at the first decoded frame after it: within one
 sampling interval (1 s at TeachCLIP's rate) on short-GOP footage, where only the samples are decoded,
-and within half an interval where frames are decoded on the way to a sample. A clip's `end` is the next clip's start (the
-cut, or its first frame) and the last clip ends at the video's end, so the clips tile the video.
+and within half an interval where frames are decoded on the way to a sample. A clip's `end` is the
+next clip's start (the cut, or its first frame) and the last clip ends at the video's end, so the clips
+tile the video.
 """
 
 from __future__ import annotations
