@@ -29,7 +29,6 @@ from engine.video.frames import content_delta, histogram_delta
 from engine.video.hwaccel import HardwareChoice, hardware_choice, mark_broken
 from engine.video.plan import PacketIndex, Wanted, plan_samples
 from engine.video.probing import (
-    complete,
     header_info,
     measured,
     no_frame_error,
@@ -106,7 +105,7 @@ def decode_warnings(
 
 
 def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool]:
-    """Header, packet index (demux only) and first frame: (info, header exact, index, ended in damage)."""
+    """Header and packet index (demux only): (info, header exact, index, ended in damage)."""
     container = open_container(path)
     try:
         stream = video_stream(container, path)
@@ -116,7 +115,8 @@ def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool]:
         refuse_still_image(container, counted, len(index))
     finally:
         container.close()
-    return complete(info if exact else counted), exact, index, damaged
+    # Rotation and transfer are left to the frames themselves (each carries them): no extra open here.
+    return (info if exact else counted), exact, index, damaged
 
 
 def _decode_attempt(

@@ -30,6 +30,12 @@ def shrunk_size(width: int, height: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def frame_rotation(frame: av.VideoFrame) -> int:
+    """Degrees clockwise a decoded frame is turned for display (its display matrix): 0, 90, 180 or 270."""
+    rotation = int(round(-(frame.rotation or 0))) % 360  # FFmpeg's angle is counter-clockwise
+    return rotation if rotation in (0, 90, 180, 270) else 0
+
+
 def small_bgr(frame: av.VideoFrame, sample_aspect: float = 1.0) -> np.ndarray:
     """A decoded frame shrunk to model size and converted to BGR in one swscale pass; HDR tone-mapped.
 

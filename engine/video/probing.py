@@ -28,6 +28,7 @@ from engine.video.container import (
     still_image_error,
     video_stream,
 )
+from engine.video.frames import frame_rotation
 from engine.video.plan import PacketIndex
 from engine.video.tonemap import transfer_name
 from engine.video.types import VideoInfo
@@ -123,8 +124,7 @@ def header_info(
 
 def with_first_frame(info: VideoInfo, frame: av.VideoFrame) -> VideoInfo:
     """The info completed from a decoded frame: rotation (display matrix) and colour transfer."""
-    rotation = int(round(-(frame.rotation or 0))) % 360  # FFmpeg's angle is counter-clockwise
-    rotation = rotation if rotation in (0, 90, 180, 270) else 0
+    rotation = frame_rotation(frame)
     width, height = (info.height, info.width) if rotation in (90, 270) else (info.width, info.height)
     return VideoInfo(
         info.path,

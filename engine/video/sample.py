@@ -21,7 +21,7 @@ import av.container
 import av.video.stream
 import numpy as np
 
-from engine.video.frames import SIGNATURE_SIZE, signature, small_bgr, upright_rgb
+from engine.video.frames import SIGNATURE_SIZE, frame_rotation, signature, small_bgr, upright_rgb
 from engine.video.plan import PacketIndex, Wanted, fed_packets
 from engine.video.thumbs import make_thumb
 from engine.video.types import SampledFrame, VideoInfo
@@ -76,7 +76,7 @@ class _Collector:
         if pts in self.packet_of and pts in self.pending:
             self.pending.remove(pts)
             bgr = small_bgr(frame, self.info.sample_aspect)
-            rgb = upright_rgb(bgr, self.info.rotation)
+            rgb = upright_rgb(bgr, frame_rotation(frame))  # each frame carries its display matrix
             heapq.heappush(
                 self.heap, Decoded(t, signature(bgr), SampledFrame(t=t, rgb=rgb, thumb=make_thumb(rgb)))
             )
