@@ -44,7 +44,8 @@ def make_video(path: Path, seconds: int, size: tuple[int, int], seed: int, gop: 
     w, h = size
     fps = 30
     rng = np.random.default_rng(seed)
-    with av.open(str(path), "w") as out:
+    part = path.with_suffix(".part.mp4")  # an interrupted run leaves no half file to reuse
+    with av.open(str(part), "w") as out:
         options = {"preset": "veryfast", "x264-params": "scenecut=0"}
         stream = out.add_stream("libx264", rate=fps, options=options)
         stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
@@ -56,6 +57,7 @@ def make_video(path: Path, seconds: int, size: tuple[int, int], seed: int, gop: 
             frame = np.roll(base, i * 4, axis=1) + grain
             out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="bgr24")))
         out.mux(stream.encode(None))
+    part.rename(path)
 
 
 def warm_decoders(path: Path, workers: int) -> None:
