@@ -173,7 +173,7 @@ def iter_decoded_with_fallback(
             log.info("%s: hardware decoding (%s) failed, using software: %s", path, hardware.device_type, err)
         index = survey[1]
         plan = [w for w in plan if index.seconds(w.pts) > last_t]
-        stats.fed = stats.decoded = 0
+        stats.fed = stats.decoded = stats.failed = 0  # software takes the rest of the plan afresh
     for d in _decode_attempt(path, None, plan, survey, fps, stats, should_stop):
         if d.t > last_t:
             yield d
