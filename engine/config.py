@@ -5,6 +5,8 @@ Environment overrides use the prefix GLIMPSE_:
 - GLIMPSE_DB: the library database file; defaults to GLIMPSE_HOME/library.db.
 - GLIMPSE_DEVICE: force a torch device ("cpu", "cuda", "mps").
 - GLIMPSE_MODEL: the default model spec for new libraries.
+- GLIMPSE_HWACCEL: hardware video decoding: "off", or a device type ("cuda", "videotoolbox", ...);
+  default: auto.
 """
 
 from __future__ import annotations
@@ -108,6 +110,11 @@ def canonical_model_spec(spec: str) -> str:
 def device_override() -> str | None:
     """A device forced by GLIMPSE_DEVICE, if any."""
     return _env("DEVICE")
+
+
+def hwaccel_override() -> str | None:
+    """The hardware decoder forced (or turned "off") by GLIMPSE_HWACCEL, if any."""
+    return _env("HWACCEL")
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ DEFAULT_PROBE_TIMEOUT_S = 120.0
 def probe(
     path: str | os.PathLike[str], *, timeout_s: float | None = None, pool: DecoderPool | None = None
 ) -> VideoInfo:
-    """Read what a video is: duration, fps, frame count, displayed size, rotation and codec.
+    """Read what a video is: duration, fps, frame count, size, sample aspect, rotation, codec, transfer.
 
-    Where the container's header is unusable (frame count 0 or -1, fps missing) the numbers come
-    from decoding the stream. Runs in a worker process, so a hanging or crashing decoder cannot
-    take the caller with it.
+    Where the container's header is not exact (no frame count, estimated durations) the numbers come
+    from demuxing the packets; the first frame is decoded for rotation and colour transfer. Runs in a
+    worker process, so a hanging or crashing decoder cannot take the caller with it.
 
     Args:
         path: the video file.
@@ -31,8 +31,9 @@ def probe(
         The VideoInfo; width and height are as displayed (after rotation).
 
     Raises:
-        NotAVideoError, NoVideoStreamError, CorruptVideoError, UnsupportedCodecError,
-        DecodeTimeoutError, DecoderCrashedError (all engine.errors.VideoError) with a human reason.
+        NotAVideoError (also for a single still image), NoVideoStreamError, CorruptVideoError,
+        UnsupportedCodecError (naming the codec), DecodeTimeoutError, DecoderCrashedError (all
+        engine.errors.VideoError) with a human reason.
     """
     limit = DEFAULT_PROBE_TIMEOUT_S if timeout_s is None else timeout_s
     return (pool or default_pool()).probe(os.fspath(path), timeout_s=limit)
@@ -49,12 +50,16 @@ def sample_clips(
 ) -> Iterator[Clip]:
     """Sample a video into clips of up to `max_frames` frames, cut at shot boundaries.
 
-    Frames are chosen by presentation timestamp (the first decoded frame at or after each k / fps
-    seconds), shrunk to a shorter side of about 224 px (never upscaled), turned upright by the
-    rotation metadata, and converted to RGB, each with a ~160 px JPEG thumbnail. Clips tile the
-    video: each clip's end is the next one's start and the last ends at the video's end. Decoding
-    runs in a worker process and streams back through a bounded queue; closing the iterator early
-    stops the worker. A partly decodable file yields what decoded, with the last clip's `warnings` set.
+    For each target k / fps seconds the sample is a keyframe within half a sampling interval of it
+    (decoded alone), else the frame nearest the target (decoded forward from the keyframe before it,
+    non-reference frames skipped); see engine.video.plan. Each sample keeps its own presentation
+    time. Frames are shrunk to a shorter side of about 224 px (never upscaled; the sample aspect ratio
+    applied), turned upright by the rotation metadata, tone-mapped to SDR when HDR (PQ/HLG), and
+    converted to RGB, each with a ~160 px JPEG thumbnail. Clips tile the video: each clip's end is the
+    next one's start and the last ends at the video's end. Decoding runs in a worker process (on a
+    hardware decoder first where one exists, software on any error) and streams back through a bounded
+    queue; closing the iterator early stops the worker. A partly decodable file yields what decoded,
+    with the last clip's `warnings` set.
 
     Args:
         path: the video file.

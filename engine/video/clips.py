@@ -1,11 +1,18 @@
 """Group sampled frames into clips: at most `max_frames` each, cut where a shot changes.
 
-Shot cuts are found by comparing the tiny HSV signatures of consecutive retrieved frames (the samples
-and the check frames between them): a mean hue/saturation/value change above CUT_THRESHOLD between
-two of them is a cut. PySceneDetect's content detector uses the same kind of score, but it needs every
-frame converted, which costs far more than the whole sampling pass (see docs/benchmarks.md), so the
-check runs on a few frames per second instead. A clip's `end` is the next clip's start (the cut, or its
-first frame) and the last clip ends at the video's end, so the clips tile the video.
+Shot cuts are found by comparing the tiny HSV signatures of consecutive decoded frames: the samples,
+and the reference frames decoded on the way to a sample that is not a keyframe (engine.video.sample):
+a mean hue/saturation/value change above CUT_THRESHOLD between two of them, with their colour histograms
+HIST_CUT_THRESHOLD apart, is a cut. The histogram test is there because decoded frames may be a whole
+second apart: motion within a shot then moves pixels a lot (mean change 25-35 on a zooming fractal)
+but leaves the mix of colours nearly as it was (0.15-0.21), while a hard cut changes both (0.86-0.96).
+PySceneDetect's content detector uses the same kind of score, but it needs every frame decoded and
+converted, which costs far more than the whole sampling pass (see docs/benchmarks.md). Keyframe-aware
+sampling decodes fewer frames, so a cut is placed at the first decoded frame after it: within one
+sampling interval (1 s at TeachCLIP's rate) on short-GOP footage, where only the samples are decoded,
+and within half an interval where frames are decoded on the way to a sample. A clip's `end` is the
+next clip's start (the cut, or its first frame) and the last clip ends at the video's end, so the clips
+tile the video.
 """
 
 from __future__ import annotations
@@ -13,20 +20,30 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
+import av
 import numpy as np
 
-from engine.errors import CorruptVideoError
-from engine.video.frames import content_delta
-from engine.video.probe import header_info, open_capture
-from engine.video.sample import Decoded, DecodeStats, iter_decoded
+from engine.video.container import open_container, video_stream
+from engine.video.frames import content_delta, histogram_delta
+from engine.video.hwaccel import HardwareChoice, hardware_choice, mark_broken
+from engine.video.plan import PacketIndex, Wanted, plan_samples
+from engine.video.probing import (
+    header_info,
+    measured,
+    no_frame_error,
+    read_index,
+    refuse_still_image,
+)
+from engine.video.sample import Decoded, DecodeStats, HardwareDecodeError, iter_decoded
 from engine.video.types import Clip, VideoInfo
 
 log = logging.getLogger(__name__)
 
-#: Mean HSV change (0-255) between two checked frames that counts as a shot cut.
+#: Mean HSV change (0-255) between two checked frames that counts as a shot cut ...
 CUT_THRESHOLD = 30.0
+#: ... when their colour histograms are also this far apart (0-1; see frames.histogram_delta).
+HIST_CUT_THRESHOLD = 0.35
 #: Decoding that stops this far (seconds) before the header's duration is reported as truncation.
 TRUNCATION_SLACK_S = 1.0
 
@@ -43,7 +60,12 @@ class ClipBuilder:
 
     def feed(self, d: Decoded) -> Clip | None:
         """Take one decoded frame; return the clip it closes, if any."""
-        if self._prev_sig is not None and content_delta(self._prev_sig, d.sig) >= self.cut_threshold:
+        prev = self._prev_sig
+        if (
+            prev is not None
+            and content_delta(prev, d.sig) >= self.cut_threshold
+            and histogram_delta(prev, d.sig) >= HIST_CUT_THRESHOLD
+        ):
             self._cut_at = d.t  # the first frame seen of the new shot
         self._prev_sig = d.sig
         if d.sample is None:
@@ -69,14 +91,92 @@ class ClipBuilder:
         return cur
 
 
-def decode_warnings(info: VideoInfo, header_exact: bool, stats: DecodeStats, end: float) -> list[str]:
-    """Warnings for a pass that decoded less than the header promised or lost frames."""
+def decode_warnings(
+    info: VideoInfo, header_exact: bool, damaged: bool, stats: DecodeStats, end: float
+) -> list[str]:
+    """Warnings for a file that holds less than its header promised, or lost frames."""
     warnings = list(stats.notes)
-    if header_exact and info.duration - end > max(TRUNCATION_SLACK_S, 0.02 * info.duration):
+    short = header_exact and info.duration - end > max(TRUNCATION_SLACK_S, 0.02 * info.duration)
+    if short or damaged:
         warnings.append(f"file is truncated or corrupt: decoded up to {end:.1f} s of {info.duration:.1f} s")
-    if stats.failed_retrieves:
-        warnings.append(f"{stats.failed_retrieves} frame(s) could not be decoded")
+    if stats.failed:
+        warnings.append(f"{stats.failed} frame(s) could not be decoded")
     return warnings
+
+
+def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool]:
+    """Header and packet index (demux only): (info, header exact, index, ended in damage)."""
+    container = open_container(path)
+    try:
+        stream = video_stream(container, path)
+        info, exact = header_info(container, stream, path)
+        index, damaged = read_index(container, stream)
+        counted = measured(info, index)
+        refuse_still_image(container, counted, len(index))
+    finally:
+        container.close()
+    # Rotation and transfer are left to the frames themselves (each carries them): no extra open here.
+    return (info if exact else counted), exact, index, damaged
+
+
+def _decode_attempt(
+    path: str,
+    hardware: HardwareChoice | None,
+    plan: list[Wanted],
+    survey: tuple[VideoInfo, PacketIndex],
+    fps: float,
+    stats: DecodeStats,
+    should_stop: Callable[[], bool] | None,
+) -> Iterator[Decoded]:
+    info, index = survey
+    container = open_container(path, hardware)
+    try:
+        stream = video_stream(container, path)
+        yield from iter_decoded(
+            container,
+            stream,
+            index=index,
+            plan=plan,
+            info=info,
+            fps=fps,
+            stats=stats,
+            hardware=hardware is not None,
+            should_stop=should_stop,
+        )
+    finally:
+        container.close()
+
+
+def iter_decoded_with_fallback(
+    path: str,
+    plan: list[Wanted],
+    survey: tuple[VideoInfo, PacketIndex],
+    fps: float,
+    stats: DecodeStats,
+    *,
+    hardware: HardwareChoice | None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Iterator[Decoded]:
+    """Decode on `hardware` first; on any error there, the rest of the plan in software (never a failure)."""
+    last_t = -1.0
+    if hardware is not None:
+        try:
+            for d in _decode_attempt(path, hardware, plan, survey, fps, stats, should_stop):
+                last_t = d.t
+                yield d
+            return
+        except av.FFmpegError as err:  # the device would not open this file (or at all)
+            if stats.fed == 0:
+                mark_broken(hardware, err)
+            log.info("%s: hardware decoding (%s) failed, using software: %s", path, hardware.device_type, err)
+        except HardwareDecodeError as err:
+            log.info("%s: hardware decoding (%s) failed, using software: %s", path, hardware.device_type, err)
+        index = survey[1]
+        plan = [w for w in plan if index.seconds(w.pts) > last_t]
+        stats.fed = stats.decoded = stats.failed = 0  # software takes the rest of the plan afresh
+    for d in _decode_attempt(path, None, plan, survey, fps, stats, should_stop):
+        if d.t > last_t:
+            yield d
 
 
 def iter_clips_in_process(
@@ -86,6 +186,7 @@ def iter_clips_in_process(
     *,
     should_stop: Callable[[], bool] | None = None,
     on_info: Callable[[VideoInfo], None] | None = None,
+    hardware: HardwareChoice | None | str = "auto",
 ) -> Iterator[Clip]:
     """Decode `path` in this process and yield its clips (the worker process runs this).
 
@@ -94,38 +195,41 @@ def iter_clips_in_process(
         fps: sampled frames per second.
         max_frames: most frames per clip.
         should_stop: polled while decoding; True ends early (no further clips).
-        on_info: called once with the header's VideoInfo before decoding starts.
+        on_info: called once with the probed VideoInfo before decoding starts.
+        hardware: the hardware decoder to try first, None for software only, "auto" to pick one.
 
     Returns:
         An iterator of Clip in time order.
     """
     p = str(path)
-    cap = open_capture(p)
-    try:
-        info, exact = header_info(cap, p)
-        if on_info is not None:
-            on_info(info)
-        stats = DecodeStats()
-        builder = ClipBuilder(max_frames)
-        for d in iter_decoded(
-            cap, fps=fps, rotation=info.rotation, nominal_fps=info.fps, stats=stats, should_stop=should_stop
-        ):
-            clip = builder.feed(d)
-            if clip is not None:
-                yield clip
-        if should_stop is not None and should_stop():
-            return
-        step = stats.frame_step or (1.0 / info.fps if info.fps else 0.0)
-        end = stats.last_t + step
-        if exact and abs(info.duration - end) <= max(TRUNCATION_SLACK_S, 0.02 * info.duration):
-            end = max(end, info.duration)  # the header's duration, where decoding agrees with it
-        last = builder.finish(end, decode_warnings(info, exact, stats, end))
-        if last is None:
-            raise CorruptVideoError(
-                f"{Path(p).name}: file is truncated or corrupt (no frame could be decoded).", path=p
-            )
-        if last.warnings:
-            log.warning("%s: %s", p, "; ".join(last.warnings))
-        yield last
-    finally:
-        cap.release()
+    info, exact, index, damaged = _survey(p)
+    if on_info is not None:
+        on_info(info)
+    choice = hardware_choice() if hardware == "auto" else hardware
+    stats = DecodeStats()
+    builder = ClipBuilder(max_frames)
+    plan = plan_samples(index, fps)
+    decoded = iter_decoded_with_fallback(
+        p,
+        plan,
+        (info, index),
+        fps,
+        stats,
+        hardware=choice if isinstance(choice, HardwareChoice) else None,
+        should_stop=should_stop,
+    )
+    for d in decoded:
+        clip = builder.feed(d)
+        if clip is not None:
+            yield clip
+    if should_stop is not None and should_stop():
+        return
+    end = index.end()
+    if exact and abs(info.duration - end) <= max(TRUNCATION_SLACK_S, 0.02 * info.duration):
+        end = max(end, info.duration)  # the header's duration, where the packets agree with it
+    last = builder.finish(end, decode_warnings(info, exact, damaged, stats, end))
+    if last is None:
+        raise no_frame_error(info)
+    if last.warnings:
+        log.warning("%s: %s", p, "; ".join(last.warnings))
+    yield last

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import av
 import cv2
 import numpy as np
+
+from engine.video.tonemap import hdr_transfer, tone_map
 
 #: The model looks at 224 px squares: keep the shorter side about this size (never upscale).
 TARGET_SHORT_SIDE = 224
@@ -25,6 +28,28 @@ def shrunk_size(width: int, height: int) -> tuple[int, int]:
         1.0, TARGET_SHORT_SIDE / max(1, min(width, height)), MAX_LONG_SIDE / max(1, max(width, height))
     )
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def frame_rotation(frame: av.VideoFrame) -> int:
+    """Degrees clockwise a decoded frame is turned for display (its display matrix): 0, 90, 180 or 270."""
+    rotation = int(round(-(frame.rotation or 0))) % 360  # FFmpeg's angle is counter-clockwise
+    return rotation if rotation in (0, 90, 180, 270) else 0
+
+
+def small_bgr(frame: av.VideoFrame, sample_aspect: float = 1.0) -> np.ndarray:
+    """A decoded frame shrunk to model size and converted to BGR in one swscale pass; HDR tone-mapped.
+
+    The sample aspect ratio is applied (a DV or anamorphic frame shows the shape it is meant to),
+    and PQ/HLG frames go through engine.video.tonemap, so the model sees what an SDR twin would show.
+    """
+    display_w = max(1, round(frame.width * (sample_aspect if sample_aspect > 0 else 1.0)))
+    w, h = shrunk_size(display_w, frame.height)
+    transfer = hdr_transfer(frame.color_trc)
+    if transfer is None:
+        small = frame.reformat(width=w, height=h, format="bgr24", interpolation="AREA")
+        return small.to_ndarray()
+    rgb16 = frame.reformat(width=w, height=h, format="rgb48le", interpolation="AREA").to_ndarray()
+    return np.ascontiguousarray(tone_map(rgb16, transfer)[..., ::-1])
 
 
 def shrink(bgr: np.ndarray) -> np.ndarray:
@@ -68,3 +93,14 @@ def signature(bgr: np.ndarray) -> np.ndarray:
 def content_delta(a: np.ndarray, b: np.ndarray) -> float:
     """Mean absolute difference of two signatures over hue, saturation and value (0-255 scale)."""
     return float(cv2.absdiff(a, b).mean())
+
+
+def histogram_delta(a: np.ndarray, b: np.ndarray) -> float:
+    """Half the L1 distance (0-1) of two signatures' hue/saturation/value histograms (8x4x4 bins).
+
+    Where things are does not count, only which colours the picture holds: frames a second apart in
+    one moving shot score low (0.01-0.2 measured), across a hard cut high (0.85-0.96).
+    """
+    ha = cv2.calcHist([a], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256]).ravel()
+    hb = cv2.calcHist([b], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256]).ravel()
+    return 0.5 * float(np.abs(ha / max(ha.sum(), 1.0) - hb / max(hb.sum(), 1.0)).sum())

@@ -2,10 +2,10 @@
 
 A `DecoderPool` keeps a few idle worker processes (started with 'spawn': the parent may run torch
 threads, which do not survive fork) and reuses them across videos, so the start cost (spawn and
-importing OpenCV: 0.4 s measured, see docs/benchmarks.md) is paid once, not per video. Clips stream
-back through a pipe into a small bounded inbox, so at most a few clips are in memory whatever the
-video's length. A worker that overran its time, crashed, or was left mid-video by a consumer that
-stopped early is cancelled or killed and replaced.
+importing PyAV and OpenCV: 0.4-0.9 s measured, see docs/benchmarks.md) is paid once, not per video,
+and before any job's clock starts. Clips stream back through a pipe into a small bounded inbox, so
+at most a few clips are in memory whatever the video's length. A worker that overran its time,
+crashed, or was left mid-video by a consumer that stopped early is cancelled or killed and replaced.
 
 Note: 'spawn' re-imports the parent's main module in the worker (as `__mp_main__`); entry points
 must keep their work under `if __name__ == "__main__":`, as every spawn-based program must.
@@ -43,6 +43,8 @@ TIMEOUT_UNKNOWN_DURATION_S = 3 * 3600.0
 #: A worker told to stop early gets this long to say it stopped before it is killed.
 _CANCEL_GRACE_S = 3.0
 _POLL_S = 0.2
+#: A worker's start-up (spawn, importing PyAV, OpenCV and numpy) may take this long on a loaded machine.
+_START_TIMEOUT_S = 120.0
 #: Idle workers kept (the indexer runs up to 4 decode threads); each holds OpenCV, about 60 MB.
 _MAX_IDLE_WORKERS = 4
 
@@ -68,7 +70,7 @@ def _error_message(exc: BaseException) -> tuple[str, str]:
 def _run_job(job: _Job, send: Any, cancel: Any, progress: Any) -> None:
     """Run one job inside the worker, sending ("info"|"clip", ...) messages to the parent."""
     from engine.video.clips import iter_clips_in_process
-    from engine.video.probe import probe_in_process
+    from engine.video.probing import probe_in_process
 
     def should_stop() -> bool:
         progress.value += 1
@@ -97,6 +99,15 @@ def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> Non
     # Set before the first VideoCapture (cv2 is imported lazily by the job), overridable from outside.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    import av.logging
+
+    import engine.video.clips  # noqa: F401 - imported before "ready": start-up never counts against a job
+
+    av.logging.set_level(None)  # FFmpeg's per-packet complaints: the typed errors and warnings say it
+    try:
+        results.send((0, "ready", None))
+    except (BrokenPipeError, EOFError, OSError):
+        return
     while True:
         try:
             job = requests.recv()
@@ -142,6 +153,17 @@ class DecodeWorker:
         child_results.close()
         self._reader = threading.Thread(target=self._read, name="glimpse-decoder-reader", daemon=True)
         self._reader.start()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        """Wait for the worker's start-up (spawn, imports) before any job's clock starts."""
+        try:
+            _, kind, _ = self._inbox.get(timeout=_START_TIMEOUT_S)
+        except queue.Empty:
+            kind = "timeout"
+        if kind != "ready":
+            self.kill()
+            raise errors.DecoderCrashedError(f"the decoder did not start ({kind})")
 
     def _read(self) -> None:
         """Reader thread: move messages from the pipe to the bounded inbox until EOF or close."""
@@ -302,7 +324,7 @@ class DecoderPool:
             return [w.pid for w in self._idle if w.pid is not None]
 
     def probe(self, path: str, *, timeout_s: float) -> VideoInfo:
-        """Probe `path` in a worker; see engine.video.probe."""
+        """Probe `path` in a worker; see engine.video.probing."""
         job = _Job(next(_job_ids), "probe", path)
         worker = self._acquire()
         info: VideoInfo | None = None

@@ -1,6 +1,7 @@
-"""Why a file OpenCV cannot open is unreadable: not a video, no video stream, unsupported codec or damaged.
+"""Why a file FFmpeg cannot open is unreadable: not a video, no video stream, unsupported codec or damaged.
 
-OpenCV only says "could not open"; the user deserves the reason. A few header bytes and, for MP4/MOV and
+FFmpeg's errors ("Invalid data found when processing input") do not tell the user why; they deserve
+the reason. A few header bytes and, for MP4/MOV and
 AVI, a light walk over the container's boxes tell the cases apart without decoding anything.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 from engine.errors import (
     CorruptVideoError,
@@ -64,6 +66,38 @@ def _container_kind(head: bytes) -> str | None:
     return None
 
 
+def _head(path: str | os.PathLike[str]) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def audio_only_kind(path: str | os.PathLike[str]) -> str | None:
+    """The audio-only format ("WAV audio", ...) a file's first bytes show, if any."""
+    return _audio_only_kind(_head(path))
+
+
+def codec_tag(path: str | os.PathLike[str]) -> str | None:
+    """The video codec tag (FourCC, lower case) an MP4/MOV or AVI file's header names, if it can be read."""
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            kind = _container_kind(f.read(_HEAD_BYTES))
+            if kind == "mp4":
+                moov = _mp4_find_moov(f, size)
+                video = [c for h, c in _mp4_tracks(moov or b"") if h == b"vide"]
+                return _printable(video[0]) if video else None
+            if kind == "avi":
+                f.seek(0)
+                codec = _avi_video_codec(f.read(min(size, 1024 * 1024)))
+                return _printable(codec) if codec else None
+    except OSError:
+        return None
+    return None
+
+
 def container_kind(path: str | os.PathLike[str]) -> str | None:
     """The container format a file's first bytes show ("mp4", "avi", "matroska", "mpeg-ts", ...), or None."""
     try:
@@ -92,7 +126,7 @@ def _mp4_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]
     return boxes
 
 
-def _mp4_find_moov(f, file_size: int) -> bytes | None:
+def _mp4_find_moov(f: BinaryIO, file_size: int) -> bytes | None:
     """The moov box payload of an MP4/MOV file, or None when the file has none (e.g. cut off before it)."""
     pos = 0
     while pos + 8 <= file_size:
@@ -156,7 +190,7 @@ def classify_unopenable(path: str | os.PathLike[str]) -> VideoError:
     """The typed error for a file the decoder refused to open, with a human reason.
 
     Args:
-        path: the file OpenCV could not open.
+        path: the file FFmpeg could not open.
 
     Returns:
         The error to raise (never raises itself, except for OS errors reading the file).
@@ -193,9 +227,7 @@ def classify_unopenable(path: str | os.PathLike[str]) -> VideoError:
                 codec = _avi_video_codec(f.read(min(file_size, 1024 * 1024)))
                 if codec is None:
                     return NoVideoStreamError(f"{name}: no video stream in this AVI file.", path=p)
-                return UnsupportedCodecError(
-                    f"{name}: unsupported codec '{_printable(codec)}' (no decoder for it here).", path=p
-                )
+                return _unsupported(name, _printable(codec), p)
     except OSError as err:
         return CorruptVideoError(f"{name}: file is truncated or corrupt ({err.strerror or err}).", path=p)
     return CorruptVideoError(
@@ -203,7 +235,7 @@ def classify_unopenable(path: str | os.PathLike[str]) -> VideoError:
     )
 
 
-def _classify_mp4(f, file_size: int, name: str, p: str) -> VideoError:
+def _classify_mp4(f: BinaryIO, file_size: int, name: str, p: str) -> VideoError:
     """Classify an MP4/MOV file the decoder refused."""
     moov = _mp4_find_moov(f, file_size)
     if moov is None:
@@ -214,6 +246,26 @@ def _classify_mp4(f, file_size: int, name: str, p: str) -> VideoError:
     video = [codec for handler, codec in tracks if handler == b"vide"]
     if not video:
         return NoVideoStreamError(f"{name}: no video stream (the file has only non-video tracks).", path=p)
+    return _unsupported(name, _printable(video[0]), p)
+
+
+def _unsupported(name: str, tag: str, p: str) -> UnsupportedCodecError:
+    return unsupported_codec(p, tag)
+
+
+#: Codec tags FFmpeg may know but this build cannot decode, by their human names.
+_TAG_NAMES = {
+    "aprn": "ProRes RAW",
+    "aprh": "ProRes RAW",
+    "brst": "Blackmagic RAW",
+    "r3d": "REDCODE RAW",
+}
+
+
+def unsupported_codec(path: str, tag: str | None) -> UnsupportedCodecError:
+    """The error for a video stream this build has no decoder for, naming the codec (never "corrupt")."""
+    label = _TAG_NAMES.get(tag or "", f"'{tag}'" if tag else "file's")
     return UnsupportedCodecError(
-        f"{name}: unsupported codec '{_printable(video[0])}' (no decoder for it here).", path=p
+        f"{Path(path).name}: unsupported codec: the {label} codec is not supported by this build of Glimpse.",
+        path=path,
     )

@@ -18,7 +18,9 @@ class VideoInfo:
     width: int  # as displayed, i.e. after rotation
     height: int
     rotation: int  # degrees clockwise the stored picture is turned for display: 0, 90, 180, 270
-    codec: str  # FourCC or codec name, lower case ("h264", "mp4v", ...)
+    codec: str  # FFmpeg's decoder name, lower case ("h264", "hevc", "av1", "mpeg4", ...)
+    sample_aspect: float = 1.0  # pixel width / height (DV and anamorphic video: not 1)
+    transfer: str = "sdr"  # colour transfer: "sdr", or "pq" / "hlg" for HDR (tone-mapped before the model)
 
 
 @dataclass

@@ -1,10 +1,12 @@
-"""Test videos with known content, written by OpenCV (and edited by mp4edit where OpenCV cannot)."""
+"""Test videos with known content, written by PyAV (and edited by mp4edit where an encoder cannot)."""
 
 from __future__ import annotations
 
+import itertools
+from fractions import Fraction
 from pathlib import Path
 
-import cv2
+import av
 import numpy as np
 
 #: A colour per second (BGR), distinct in hue so sampled frames can be told apart.
@@ -54,17 +56,46 @@ def nearest_palette(rgb_colour: np.ndarray) -> int:
     return int(np.argmin(((rgb_palette - rgb_colour) ** 2).sum(axis=1)))
 
 
-def write_video(path: Path, frames, fps: float, fourcc: str = "mp4v") -> Path:
-    """Write BGR frames with cv2.VideoWriter."""
+#: OpenCV FourCCs the tests name, as PyAV encoders (and the pixel format each takes).
+_ENCODERS = {
+    "mp4v": ("mpeg4", "yuv420p"),
+    "FMP4": ("mpeg4", "yuv420p"),
+    "MJPG": ("mjpeg", "yuvj420p"),
+    "WMV2": ("wmv2", "yuv420p"),
+    "FLV1": ("flv", "yuv420p"),
+    "VP80": ("libvpx", "yuv420p"),
+    "MPEG": ("mpeg2video", "yuv420p"),
+}
+
+
+def write_video(
+    path: Path,
+    frames,
+    fps: float,
+    fourcc: str = "mp4v",
+    key_interval: int | None = None,
+    max_b_frames: int = 0,
+) -> Path:
+    """Write BGR frames with PyAV, a keyframe every `key_interval` frames (default: every second).
+
+    A keyframe a second is what phones record; sampling at 1 fps then lands exactly on the targets.
+    `fourcc` names the codec as OpenCV would (see _ENCODERS) or is a PyAV encoder name.
+    """
+    codec, pix_fmt = _ENCODERS.get(fourcc, (fourcc, "yuv420p"))
     frames = iter(frames)
     first = next(frames)
     h, w = first.shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (w, h))
-    assert writer.isOpened(), f"cannot write {fourcc} to {path}"
-    writer.write(first)
-    for frame in frames:
-        writer.write(frame)
-    writer.release()
+    with av.open(str(path), "w", format="mjpeg" if path.suffix == ".mjpeg" else None) as out:
+        options = {"x264-params": "scenecut=0:log-level=none"} if codec == "libx264" else {}
+        stream = out.add_stream(codec, rate=Fraction(fps).limit_denominator(1001), options=options)
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        stream.codec_context.gop_size = key_interval or max(1, round(fps))
+        stream.codec_context.max_b_frames = max_b_frames
+        stream.bit_rate = 4_000_000
+        for img in itertools.chain([first], frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
     return path
 
 

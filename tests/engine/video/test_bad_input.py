@@ -110,7 +110,7 @@ def test_avi_truncated(video_dir: Path, tmp_path: Path) -> None:
 def test_unsupported_codec(colour_mp4: Path, tmp_path: Path) -> None:
     path = tmp_path / "strange.mp4"
     path.write_bytes(mp4edit.set_codec(colour_mp4.read_bytes(), b"zzzz"))
-    _expect(path, errors.UnsupportedCodecError, "unsupported codec 'zzzz'")
+    _expect(path, errors.UnsupportedCodecError, "the 'zzzz' codec is not supported by this build of Glimpse")
 
 
 def test_resolution_beyond_the_cap(tmp_path: Path) -> None:
@@ -159,3 +159,21 @@ def test_avi_cut_off_inside_its_header_is_truncated_not_an_unsupported_codec(
     path = tmp_path / "cut.avi"
     path.write_bytes(data[:3000])  # the stream headers survive, the frames and the index do not
     _expect(path, errors.CorruptVideoError, "truncated or corrupt")
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png"])
+def test_still_image_named_mp4_is_not_a_video(tmp_path: Path, ext: str) -> None:
+    import cv2  # issue 14, item 8: FFmpeg reads a photo as a 0.04 s "video"; one still picture is not one
+
+    photo = tmp_path / f"photo{ext}"
+    cv2.imwrite(str(photo), makers.marked_frame(3, makers.PALETTE[2]))
+    path = tmp_path / "holiday.mp4"
+    path.write_bytes(photo.read_bytes())
+    kind = "JPEG" if ext == ".jpg" else "PNG"
+    _expect(path, errors.NotAVideoError, f"a single {kind} still image")
+
+
+def test_mjpeg_video_is_not_mistaken_for_a_still(tmp_path: Path) -> None:
+    path = makers.colour_seconds(tmp_path / "clip.avi", seconds=2, fps=10, fourcc="MJPG")
+    clips, err = _answer(path)
+    assert err is None and [f.t for c in clips for f in c.frames] == [0.0, 1.0]

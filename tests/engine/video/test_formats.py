@@ -22,6 +22,15 @@ from engine.video import VIDEO_EXTENSIONS, is_video_path
         ".wmv",
         ".flv",
         ".3gp",
+        ".dv",
+        ".vob",
+        ".mod",
+        ".tod",
+        ".ogv",
+        ".divx",
+        ".mxf",
+        ".m2v",
+        ".f4v",
     ],
 )
 def test_issue_extensions_are_videos(ext: str) -> None:
