@@ -67,6 +67,8 @@ TEMPLATES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("EngineMessages", "not a video (the file is empty)."),
     QT_TRANSLATE_NOOP("EngineMessages", "not a video (no such file)."),
     QT_TRANSLATE_NOOP("EngineMessages", "not a video (not a regular file)."),
+    QT_TRANSLATE_NOOP("EngineMessages", "not a video (a single {kind} still image)."),
+    QT_TRANSLATE_NOOP("EngineMessages", "not a video (only a cover picture)."),
     QT_TRANSLATE_NOOP("EngineMessages", "cannot be read ({detail})."),
     QT_TRANSLATE_NOOP("EngineMessages", "no video stream (the file holds {what})."),
     QT_TRANSLATE_NOOP("EngineMessages", "no video stream (the file has only non-video tracks)."),
@@ -79,7 +81,9 @@ TEMPLATES: tuple[str, ...] = (
         "EngineMessages", "file is truncated or corrupt (its index, the 'moov' box, is missing)."
     ),
     QT_TRANSLATE_NOOP("EngineMessages", "file is truncated or corrupt ({detail})."),
-    QT_TRANSLATE_NOOP("EngineMessages", "unsupported codec '{codec}' (no decoder for it here)."),
+    QT_TRANSLATE_NOOP(
+        "EngineMessages", "unsupported codec: the {codec} codec is not supported by this build of Glimpse."
+    ),
     QT_TRANSLATE_NOOP("EngineMessages", "could not be decoded ({kind})"),
     # export
     QT_TRANSLATE_NOOP("EngineMessages", "{name} cannot be exported: {detail}"),

@@ -161,8 +161,16 @@ Your library is safe; the details below help to fix it.</source>
             <translation>文件不完整或已损坏（{detail}）。</translation>
         </message>
         <message>
-            <source>unsupported codec '{codec}' (no decoder for it here).</source>
-            <translation>不支持的编码格式“{codec}”（此处没有对应的解码器）。</translation>
+            <source>unsupported codec: the {codec} codec is not supported by this build of Glimpse.</source>
+            <translation>不支持的编码格式：此版本的 Glimpse 不支持 {codec} 编码。</translation>
+        </message>
+        <message>
+            <source>not a video (a single {kind} still image).</source>
+            <translation>不是视频（只是一张 {kind} 静态图片）。</translation>
+        </message>
+        <message>
+            <source>not a video (only a cover picture).</source>
+            <translation>不是视频（只有一张封面图片）。</translation>
         </message>
         <message>
             <source>could not be decoded ({kind})</source>
