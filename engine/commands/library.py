@@ -239,7 +239,7 @@ def search_cmd(
     if not results:
         click.echo("No matching moments.")
     for i, r in enumerate(results, 1):
-        click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {r.path}")
+        click.echo(f"{i:>3}. {r.score:.3f}  {r.path} @ {_ts(r.moment)} ({_ts(r.start)}–{_ts(r.end)})")
 
 
 def _library_model(ctx: click.Context, store):
@@ -268,6 +268,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         folders_ = store.list_folders()
         db = str(store.path)
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
+        lacking = store.videos_lacking_features()
     asked = ctx.obj.model
     reindex_needed = stale or bool(asked and model and asked != model)
     data = {
@@ -282,6 +283,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "model": model,
         "fingerprint": fingerprint,
         "reindex_needed": reindex_needed,
+        "videos_without_frame_features": lacking,
         "db": db,
         "folders": [{"path": f.path, "online": f.online, "polling": f.polling} for f in folders_],
     }
@@ -298,6 +300,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         f"{v['failed']} failed, {v['offline']} offline"
     )
     click.echo(f"Clips:   {counts.clips}")
+    if lacking:
+        click.echo(
+            f"Frames:  {lacking} videos have no frame features yet (no moments or frame re-rank for them); "
+            "`glimpse reindex` fills them"
+        )
     for f in folders_:
         state = "offline" if not f.online else "polling (no file events)" if f.polling else "online"
         click.echo(f"Folder:  {f.path} [{state}]")

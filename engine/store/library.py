@@ -22,7 +22,7 @@ import numpy as np
 
 from engine import config
 from engine.errors import StoreError
-from engine.store import vec_table
+from engine.store import frame_features, vec_table
 from engine.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
     Connection,
@@ -281,6 +281,7 @@ class LibraryStore(LibraryQueries):
         mtime: float,
         content_hash: str,
         model_spec: str | None = None,
+        backbone: str | None = None,
     ) -> None:
         """Replace a video's clips, frames and vectors and mark it indexed, in ONE transaction.
 
@@ -293,6 +294,8 @@ class LibraryStore(LibraryQueries):
             size, mtime, content_hash: the file as it was read.
             model_spec: the model's spec, recorded as the library's ("model_spec") in the same
                 transaction, so the spec never names another model than the stored vectors'.
+            backbone: the model's backbone fingerprint, recorded ("backbone_fingerprint") with the frame
+                features (written for each clip whose frames all carry a `feature`).
 
         Raises:
             StoreError: unknown video, no clips, or a bad vector; nothing is written then.
@@ -309,6 +312,7 @@ class LibraryStore(LibraryQueries):
             c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
             vec_rows: list[tuple[int, bytes]] = []
             frame_rows: list[tuple[int, float, float, bytes]] = []
+            feature_rows = []
             for vector, clip in prepared:
                 c.execute(
                     'INSERT INTO clips(video_id, start, "end") VALUES (?, ?, ?)',
@@ -317,8 +321,14 @@ class LibraryStore(LibraryQueries):
                 clip_id = c.last_insert_rowid()
                 vec_rows.append((clip_id, vector.tobytes()))
                 frame_rows += [(clip_id, float(f.t), float(f.weight), bytes(f.thumb)) for f in clip.frames]
+                if clip.frames and all(f.feature is not None for f in clip.frames):
+                    feats = np.stack([np.asarray(f.feature, dtype=np.float32) for f in clip.frames])
+                    feature_rows.append(frame_features.row_for(clip_id, [f.t for f in clip.frames], feats))
             c.executemany("INSERT INTO frames(clip_id, t, weight, thumb) VALUES (?, ?, ?, ?)", frame_rows)
             vec_table.insert(c, vec_rows)
+            frame_features.insert(c, feature_rows)
+            if backbone and feature_rows and vec_table.get_meta(c, "backbone_fingerprint") != backbone:
+                vec_table.set_meta(c, "backbone_fingerprint", backbone)
             c.execute(
                 "UPDATE videos SET status = 'indexed', error = NULL, duration = ?, fingerprint = ?, "
                 "size = ?, "
