@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+#: Seconds of lead-in before the best moment when a preview or player starts there.
+LEAD_IN_S = 1.5
+
+
 @dataclass(frozen=True)
 class ResultFrame:
     """One sampled frame of a matching moment."""
@@ -35,6 +39,10 @@ class SearchResult:
     def moment(self) -> float:
         """Where to start looking: best_t, or the start when it is unknown."""
         return self.start if self.best_t is None else self.best_t
+
+    def play_from(self, lead_in: float = LEAD_IN_S) -> float:
+        """Where playback starts: a short lead-in before the best moment, clamped to the range."""
+        return min(max(self.moment - lead_in, self.start), self.end)
 
     @property
     def top_frame(self) -> ResultFrame | None:

@@ -107,7 +107,7 @@ def test_search_flow_end_to_end(qtbot, library):
     assert window.status_label.text().startswith(f"{len(expected)} moment")
 
 
-def test_filmstrip_highlight_follows_afa_weights(qtbot, library):
+def test_filmstrip_highlights_follow_relevance_and_show_afa(qtbot, library):
     window = _window(qtbot, library)
     _search_and_wait(qtbot, window, "green")
     assert window.model is not None and not window.model.is_zero_shot
@@ -115,11 +115,17 @@ def test_filmstrip_highlight_follows_afa_weights(qtbot, library):
         index = window.results_model.index(row, 0)
         result = index.data(ResultRole.RESULT)
         weights = [f.weight for f in result.frames]
+        relevance = [f.relevance for f in result.frames]
         highlights = index.data(ResultRole.HIGHLIGHTS)
         assert not index.data(ResultRole.ZERO_SHOT)
         assert len(highlights) == len(weights) == len(index.data(ResultRole.THUMBS)) > 1
-        assert [h.top for h in highlights].index(True) == weights.index(max(weights))
-        assert [h.intensity for h in highlights] == pytest.approx([w / max(weights) for w in weights])
+        assert None not in relevance  # every frame knows how close it is to the query
+        assert [h.top for h in highlights].index(True) == relevance.index(max(relevance))
+        best = result.frames[relevance.index(max(relevance))]
+        assert index.data(ResultRole.BEST_T) == pytest.approx(best.t)
+        # the trained head's AFA weights ride along as bars
+        assert [h.afa for h in highlights] == pytest.approx([w / max(weights) for w in weights])
+        assert index.data(ResultRole.LEGEND) == "relevance+afa"
         assert not any(img.isNull() for img in index.data(ResultRole.THUMBS))
 
 
