@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 #: Seconds of lead-in before the best moment when a preview or player starts there.
 LEAD_IN_S = 1.5
 

@@ -141,6 +141,7 @@ def _run_index(
                 "vanished": summary.vanished,
                 "offline": summary.offline_roots,
                 "cancelled": summary.cancelled,
+                "from_frame_features": summary.from_features,
             }
         )
         return
@@ -148,6 +149,11 @@ def _run_index(
         f"Indexed {summary.indexed}, moved {summary.moved}, removed {summary.removed}, "
         f"unchanged {summary.skipped}, failed {summary.failed}."
     )
+    if summary.from_features:
+        click.echo(
+            f"  {summary.from_features} videos re-encoded from stored frame features for the new head "
+            "(same backbone: no decoding)"
+        )
     for path, reason in summary.failures:
         click.echo(f"  failed: {path}: {reason}", err=True)
     if summary.vanished:

@@ -36,6 +36,7 @@ class IndexSummary:
     encoded_videos: int = 0
     cancelled: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of this run
+    from_features: int = 0  # videos re-encoded for a new head from stored frame features (no decoding)
 
 
 def default_decode_workers() -> int:
@@ -114,6 +115,30 @@ class Indexer:
         if spec and store.get_meta(META_MODEL_SPEC) != spec:
             store.set_meta(META_MODEL_SPEC, spec)
 
+    def _swap_head(self, store: LibraryStore, model) -> int:
+        """A new head over the library's backbone: re-encode from stored frame features (head_swap)."""
+        from engine.indexing.head_swap import can_swap_head, swap_head
+
+        if self._control.cancelled or not can_swap_head(store, model):
+            return 0
+        note = "new head over the same backbone: re-encoding from stored frame features (no decoding)"
+        self._emit(IndexProgress(phase=Phase.INDEXING, message=note))
+
+        def progress(done: int, total: int) -> None:
+            self._emit(
+                IndexProgress(phase=Phase.INDEXING, videos_done=done, videos_total=total, message=note)
+            )
+
+        swap = swap_head(store, model, model_spec=self._spec_of(model), on_video=progress)
+        if swap is None:
+            return 0
+        done = f"re-encoded {swap.videos} videos from stored frame features (no decoding)"
+        if swap.requeued:
+            done += f"; {swap.requeued} indexed before frame features were kept are decoded again"
+        total = swap.videos
+        self._emit(IndexProgress(phase=Phase.INDEXING, videos_done=total, videos_total=total, message=done))
+        return swap.videos
+
     # --- runs ------------------------------------------------------------------------------------
     def run(
         self, roots: Sequence[Path | str] | None = None, *, force: bool = False, retry_failed: bool = False
@@ -186,6 +211,7 @@ class Indexer:
         summary = IndexSummary()
         self._emit(IndexProgress(phase=Phase.SCANNING, message="scanning library folders"))
         model = self.model_for(store)
+        summary.from_features = 0 if force else self._swap_head(store, model)
         self._adopt_model(store, model)
         plan = plan_scan(
             store, folders, model.fingerprint, force=force, retry_failed=retry_failed, scope=scope

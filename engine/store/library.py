@@ -355,6 +355,20 @@ class LibraryStore(LibraryQueries):
             raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
         vec_table.set_meta(c, "model_fingerprint", fingerprint)
 
+    def requeue_videos(self, video_ids: Sequence[int]) -> None:
+        """Drop these videos' clips and vectors and set them pending (they must be decoded again)."""
+        if not video_ids:
+            return
+        with self._write() as c:
+            vec_table.delete_for_videos(c, list(video_ids))
+            ids = json.dumps([int(i) for i in video_ids])
+            c.execute("DELETE FROM clips WHERE video_id IN (SELECT value FROM json_each(?))", (ids,))
+            c.execute(
+                "UPDATE videos SET status = 'pending', fingerprint = NULL "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            )
+
     def mark_failed(self, video_id: int, reason: str, *, size: int, mtime: float, content_hash: str) -> None:
         """Mark a video failed with a short reason; its (now stale) clips are removed."""
         with self._write() as c:

@@ -176,6 +176,16 @@ class LibraryQueries:
         with self._read() as c:
             return ff.videos_lacking(c)
 
+    def videos_with_features(self) -> list[int]:
+        """Indexed videos all of whose clips have frame features (a new head can be applied to them)."""
+        with self._read() as c:
+            return ff.videos_complete(c)
+
+    def clips_of_videos(self, video_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Clip ids of each video, by start."""
+        with self._read() as c:
+            return ff.clips_of_videos(c, video_ids)
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read snapshot on this thread's connection, for engine.store's own modules."""
