@@ -78,24 +78,28 @@ def match_frames(
 ) -> dict[int, FrameMatch]:
     """Each clip's frame relevances to the query ([q, D] unit rows; a frame takes its best row).
 
-    All clips' int8 codes are stacked and scored in one matrix product.
+    All clips' int8 codes are stacked and scored in one matrix product; the pools are one padded
+    [clips, frames] soft-max (a Python loop over 200 clips would cost more than the arithmetic).
     """
     if not features:
         return {}
     q = unit_rows(query)
     items = list(features.values())
-    codes = np.concatenate([f.codes for f in items], axis=0).astype(np.float32)
-    sims = codes @ q.T  # [total, q] before normalization: the codes' norms divide out below
-    norms = np.maximum(np.linalg.norm(codes, axis=1), 1e-12)
-    best = sims.max(axis=1) / norms
-    out: dict[int, FrameMatch] = {}
-    offset = 0
-    for f in items:
-        n = f.codes.shape[0]
-        rel = best[offset : offset + n]
-        offset += n
-        out[f.clip_id] = FrameMatch(np.asarray(f.times), rel, soft_max_pool(rel, temperature))
-    return out
+    counts = np.array([f.codes.shape[0] for f in items], dtype=np.int64)
+    x = np.concatenate([f.codes for f in items], axis=0).astype(np.float32)
+    # The codes' norms divide out: cosine = (codes . q) / |codes| whatever the per-frame scale.
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    best = (x @ q.T).max(axis=1) / np.maximum(norms, 1e-12)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rows = np.repeat(np.arange(len(items)), counts)
+    padded = np.full((len(items), int(counts.max())), -np.inf, dtype=np.float64)
+    padded[rows, np.arange(best.shape[0]) - starts[rows]] = best
+    z = np.exp((padded - padded.max(axis=1, keepdims=True)) / max(float(temperature), 1e-6))
+    pooled = (z * np.where(np.isfinite(padded), padded, 0.0)).sum(axis=1) / z.sum(axis=1)
+    return {
+        f.clip_id: FrameMatch(np.asarray(f.times), best[a : a + n], float(p))
+        for f, a, n, p in zip(items, starts, counts, pooled, strict=True)
+    }
 
 
 def rerank(

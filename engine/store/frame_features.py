@@ -135,3 +135,15 @@ def update_weights(conn: Connection, clip_id: int, weights: Sequence[float]) -> 
         "UPDATE frames SET weight = ? WHERE id = ?",
         [(float(w), i) for w, i in zip(weights, ids, strict=True)],
     )
+
+
+def storage_bytes(conn: Connection) -> dict[str, int]:
+    """Payload bytes by kind: thumbnails, frame features (codes, scales, times), frames and clips counted."""
+    thumbs, frames = (
+        int(x or 0) for x in next(iter(conn.execute("SELECT sum(length(thumb)), count(*) FROM frames")))
+    )
+    feats = int(
+        scalar(conn, "SELECT sum(length(codes) + length(scales) + length(times)) FROM frame_features") or 0
+    )
+    clips = int(scalar(conn, "SELECT count(*) FROM clips"))
+    return {"thumbnails": thumbs, "frame_features": feats, "frames": frames, "clips": clips}

@@ -186,6 +186,11 @@ class LibraryQueries:
         with self._read() as c:
             return ff.clips_of_videos(c, video_ids)
 
+    def storage_bytes(self) -> dict[str, int]:
+        """Payload bytes of thumbnails and frame features, with frame and clip counts (for benchmarks)."""
+        with self._read() as c:
+            return ff.storage_bytes(c)
+
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read snapshot on this thread's connection, for engine.store's own modules."""
