@@ -6,13 +6,16 @@ cosine s_k to the query, pooled by a temperature soft-max (TeachCLIP's frame-lev
 y_f = softmax(s / tau)), and blended with the clip's own score:
 
     frame_score = sum_k softmax(s / tau)_k * s_k
-    score       = (1 - alpha) * clip_score + alpha * frame_score
+    PEAK  (default): score = clip_score + alpha * (frame_score - mean_k s_k)
+    BLEND:           score = (1 - alpha) * clip_score + alpha * frame_score
 
-A short event (two frames of twelve) is diluted in the clip's mean but not in the soft-max pool, so it
-climbs; the clip score keeps the holistic evidence (order, context) the frames alone lack. alpha and
-tau were chosen on the synthetic quality sets (docs/quality.md: clip-only vs re-ranked R@1/R@5 on the
-standard and the short-event set, zero-shot and trained student). Each frame's s_k is also its
-`relevance`, and the best frame's time is the moment's `best_t`.
+PEAK adds how far the clip's best frames stand above its own average: a short event (two frames of
+twelve), diluted in the clip's mean, climbs; two clips with the same frames in another order get the
+same bonus, so the clip score's holistic evidence (order, context, the student's temporal head) keeps
+deciding between them. BLEND replaces part of the clip score by the frame score and loses that order
+evidence. Mode, alpha and tau were chosen on validation sets (docs/quality.md: the grid, then clip-only
+vs re-ranked R@1/R@5 on the standard and the short-event test sets, zero-shot and trained student).
+Each frame's s_k is also its `relevance`, and the best frame's time is the moment's `best_t`.
 
 NumPy only: the query's vectors come from the model, the frames' from engine.store.frame_features.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -28,10 +32,17 @@ from engine.store.frame_features import FrameFeatures
 
 #: Candidates re-scored per query.
 DEFAULT_CANDIDATES = 200
-#: Share of the frame score in the blended score.
+#: Weight of the frame evidence (see the module docstring).
 DEFAULT_ALPHA = 0.5
 #: Soft-max temperature over frame-query cosines (cosines span roughly 0.1-0.4 for CLIP).
 DEFAULT_TEMPERATURE = 0.02
+
+
+class RerankMode(StrEnum):
+    """How the frame evidence joins the clip score."""
+
+    PEAK = "peak"  # clip + alpha * (soft-max pool - mean)
+    BLEND = "blend"  # (1 - alpha) * clip + alpha * soft-max pool
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,13 @@ class RerankSettings:
     candidates: int = DEFAULT_CANDIDATES
     alpha: float = DEFAULT_ALPHA
     temperature: float = DEFAULT_TEMPERATURE
+    mode: RerankMode = RerankMode.PEAK
+
+    def combine(self, clip_score: float, match: FrameMatch) -> float:
+        """The re-ranked score of one clip."""
+        if self.mode is RerankMode.BLEND:
+            return (1.0 - self.alpha) * clip_score + self.alpha * match.frame_score
+        return clip_score + self.alpha * (match.frame_score - match.mean)
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,7 @@ class FrameMatch:
     times: np.ndarray  # [m] seconds
     relevance: np.ndarray  # [m] cosine of each frame to the query (best over the query's vectors)
     frame_score: float  # the soft-max pooled relevance
+    mean: float = 0.0  # the mean relevance of the clip's frames
 
     @property
     def best_t(self) -> float:
@@ -95,10 +114,12 @@ def match_frames(
     padded = np.full((len(items), int(counts.max())), -np.inf, dtype=np.float64)
     padded[rows, np.arange(best.shape[0]) - starts[rows]] = best
     z = np.exp((padded - padded.max(axis=1, keepdims=True)) / max(float(temperature), 1e-6))
-    pooled = (z * np.where(np.isfinite(padded), padded, 0.0)).sum(axis=1) / z.sum(axis=1)
+    finite = np.where(np.isfinite(padded), padded, 0.0)
+    pooled = (z * finite).sum(axis=1) / z.sum(axis=1)
+    means = finite.sum(axis=1) / counts
     return {
-        f.clip_id: FrameMatch(np.asarray(f.times), best[a : a + n], float(p))
-        for f, a, n, p in zip(items, starts, counts, pooled, strict=True)
+        f.clip_id: FrameMatch(np.asarray(f.times), best[a : a + n], float(p), float(mu))
+        for f, a, n, p, mu in zip(items, starts, counts, pooled, means, strict=True)
     }
 
 
@@ -113,10 +134,9 @@ def rerank(
     """
     n = max(0, int(settings.candidates))
     head, tail = list(hits[:n]), list(hits[n:])
-    a = float(settings.alpha)
     scored = []
     for cid, score in head:
         m = matches.get(cid)
-        scored.append((cid, score if m is None else (1.0 - a) * score + a * m.frame_score))
+        scored.append((cid, score if m is None else settings.combine(score, m)))
     scored.sort(key=lambda item: -item[1])
     return scored + tail

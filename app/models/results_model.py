@@ -18,8 +18,10 @@ HIGHLIGHT_SHARE = 0.5
 #: ...and only when they stand out from a uniform spread (weight > this / number of frames):
 #: near-uniform weights highlight nothing but the top frame instead of every frame.
 ABOVE_UNIFORM = 1.5
-#: Frames whose query relevance is within this share of the moment's spread from the best are outlined.
-RELEVANCE_SHARE = 0.75
+#: Frames whose query relevance is within this share of the moment's spread from the best are outlined...
+RELEVANCE_SHARE = 0.8
+#: ...but no more than this many (a static shot has many near-equal frames; the outline must still point).
+MAX_OUTLINED = 3
 #: A moment whose frames' relevances span less than this is flat: only its best frame is outlined.
 FLAT_RELEVANCE = 0.01
 
@@ -118,10 +120,11 @@ def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHi
         lo, hi = min(values), max(values)
         top = values.index(hi)
         flat = hi - lo < FLAT_RELEVANCE
+        leaders = set(sorted(range(len(values)), key=lambda i: -values[i])[:MAX_OUTLINED])
         out = []
         for i, v in enumerate(values):
             intensity = 1.0 if flat else (v - lo) / (hi - lo)
-            highlighted = i == top or (not flat and intensity >= RELEVANCE_SHARE)
+            highlighted = i == top or (not flat and i in leaders and intensity >= RELEVANCE_SHARE)
             out.append(FrameHighlight(intensity, highlighted, i == top, afa[i] if afa else None))
         return out
     if afa is None:

@@ -134,7 +134,8 @@ def run_quality(
         )
         no_teacher_r1 = evaluate(plain, test_set, cache_root=cache).t2v.r1
     t2 = time.perf_counter()
-    rerank = _rerank_figures(model, student_model, test_set, plan, cache)
+    zero_shot = load_model(str(work / "base"), device=device)  # `model` itself was trained in place
+    rerank = _rerank_figures(zero_shot, student_model, test_set, plan, cache)
     times["rerank"] = time.perf_counter() - t2
     times["total"] = time.perf_counter() - t0
     return QualityResult(
@@ -180,7 +181,11 @@ def _rerank_figures(
     test_short = make_short_event_set(ShortEventSpec(seed=plan.seed, size=plan.data.size))
     settings = RerankSettings()
     models = {"zero_shot": zero_shot, "student": student}
-    out: dict[str, object] = {"alpha": settings.alpha, "temperature": settings.temperature}
+    out: dict[str, object] = {
+        "mode": str(settings.mode),
+        "alpha": settings.alpha,
+        "temperature": settings.temperature,
+    }
     validation = {}
     for name, m in models.items():
         out[name] = {

@@ -16,13 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.config import SamplingSettings
-from engine.rerank import RerankSettings, unit_rows
+from engine.rerank import RerankMode, RerankSettings, unit_rows
 from engine.store.frame_features import quantize
 from engine.train.data import CaptionedVideo
 from engine.train.evaluate import Pooling, clip_vectors, rank_metrics, retrieval_ranks
 from engine.train.features import FeatureCache, backbone_id, extract_features
 
-ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
+GRID: dict[RerankMode, tuple[float, ...]] = {
+    RerankMode.PEAK: (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
+    RerankMode.BLEND: (0.1, 0.25, 0.5, 0.75, 1.0),
+}
 TEMPERATURES = (0.01, 0.02, 0.05, 0.1)
 
 
@@ -55,13 +58,14 @@ def score_tables(
     return ScoreTables(q @ vecs.T, [s.T for s in fp32], [s.T for s in int8], owner)
 
 
-def pooled(frames: list[np.ndarray], temperature: float) -> np.ndarray:
-    """[T, V] soft-max pool of each video's frame cosines (engine.rerank.soft_max_pool, vectorized)."""
-    cols = []
+def pooled(frames: list[np.ndarray], temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """[T, V] soft-max pool and [T, V] mean of each video's frame cosines (as engine.rerank)."""
+    cols, means = [], []
     for s in frames:
         z = np.exp((s - s.max(axis=1, keepdims=True)) / temperature)
         cols.append((z * s).sum(axis=1) / z.sum(axis=1))
-    return np.stack(cols, axis=1)
+        means.append(s.mean(axis=1))
+    return np.stack(cols, axis=1), np.stack(means, axis=1)
 
 
 def metrics(sim: np.ndarray, owner: np.ndarray) -> dict[str, float]:
@@ -75,15 +79,19 @@ def blended(tables: ScoreTables, settings: RerankSettings, *, int8: bool = True)
     """The re-ranked [T, V] scores."""
     frames = tables.frames_int8 if int8 else tables.frames
     a = settings.alpha
-    return (1.0 - a) * tables.clip + a * pooled(frames, settings.temperature)
+    pool, mean = pooled(frames, settings.temperature)
+    if settings.mode is RerankMode.BLEND:
+        return (1.0 - a) * tables.clip + a * pool
+    return tables.clip + a * (pool - mean)
 
 
 def grid(sets: dict[str, ScoreTables]) -> list[dict[str, object]]:
     """R@1 of every (alpha, temperature) on each set, for choosing the defaults on validation sets."""
     rows = []
-    for a, t in itertools.product(ALPHAS, TEMPERATURES):
-        s = RerankSettings(alpha=a, temperature=t)
-        row: dict[str, object] = {"alpha": a, "temperature": t}
+    combos = [(m, a, t) for m, alphas in GRID.items() for a, t in itertools.product(alphas, TEMPERATURES)]
+    for mode, a, t in combos:
+        s = RerankSettings(alpha=a, temperature=t, mode=mode)
+        row: dict[str, object] = {"mode": str(mode), "alpha": a, "temperature": t}
         for name, tables in sets.items():
             row[name] = metrics(blended(tables, s), tables.owner)["r1"]
         rows.append(row)
