@@ -157,12 +157,15 @@ class Searcher:
         for note in warnings:
             log.warning("%s", note)
         exclude = {int(query.clip_id)} if isinstance(query, ClipQuery) else set()
-        fetch = min(MAX_FETCH, max(32, 2 * k, self.rerank.candidates))
+        fetch = min(MAX_FETCH, max(32, 2 * k))
         while True:
-            hits = [(c, s) for c, s in self.store.knn(vector, fetch, filters) if c not in exclude]
+            # The second stage sees `rerank.candidates` hits; grouping reads details of `fetch` only.
+            pool = min(MAX_FETCH, max(fetch, self.rerank.candidates))
+            hits = [(c, s) for c, s in self.store.knn(vector, pool, filters) if c not in exclude]
             hits, matches = self._second_stage(frame_query, hits)
-            moments = self._group(hits, per_video)
-            if len(moments) >= k or len(hits) + len(exclude) < fetch or fetch >= MAX_FETCH:
+            moments = self._group(hits[:fetch], per_video)
+            exhausted = len(hits) + len(exclude) < pool and len(hits) <= fetch
+            if len(moments) >= k or exhausted or fetch >= MAX_FETCH:
                 break
             fetch = min(MAX_FETCH, fetch * 4)
         zero_shot = bool(self.model.is_zero_shot) if self.model is not None else False

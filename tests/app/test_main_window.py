@@ -164,7 +164,7 @@ def test_copy_path_with_timestamp_and_shortcuts(qtbot, library):
     r = window.results_model.item(0).result
     from app.formatting import format_time
 
-    assert QGuiApplication.clipboard().text() == f"{r.path} @ {format_time(r.start)}"
+    assert QGuiApplication.clipboard().text() == f"{r.path} @ {format_time(r.moment)}"  # the best moment
     window.activateWindow()
     window.results_view.setFocus()
     qtbot.waitUntil(lambda: window.results_view.hasFocus(), timeout=5000)
@@ -410,3 +410,36 @@ def test_retry_failed_tries_the_failed_files_again(qtbot, tmp_path):
     assert summaries[1].failed == 1
     assert "1 failed" in window.status_label.text()
     qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
+
+
+def test_switching_to_a_new_head_reuses_the_stored_frame_features(qtbot, tmp_path):
+    import torch
+
+    from engine.indexing import Indexer
+    from engine.model import load_model
+    from engine.store import LibraryStore
+
+    folder = tmp_path / "videos"
+    write_scenes(folder, SCENES)
+    db = tmp_path / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    Indexer(db, model_spec="tiny").run()
+    other = load_model("tiny", device="cpu")
+    with torch.no_grad():
+        next(other.head.parameters()).add_(0.5)
+    other.save(tmp_path / "head2")
+    window = _window(qtbot, db)
+    window.confirm = lambda title, text: True
+    messages: list[str] = []
+    window.indexing.progress.connect(lambda p: messages.append(p.message))
+    assert window.change_model(str(tmp_path / "head2"))
+
+    def switched() -> bool:
+        with LibraryStore.open(db, readonly=True) as store:
+            return store.model_fingerprint() == other.fingerprint and not window.indexing.busy
+
+    qtbot.waitUntil(switched, timeout=2 * WAIT_MS)
+    assert any("stored frame features" in m and "no decoding" in m for m in messages), messages
+    with LibraryStore.open(db, readonly=True) as store:
+        assert {v.fingerprint for v in store.videos(status="indexed")} == {other.fingerprint}
