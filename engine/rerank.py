@@ -6,15 +6,16 @@ cosine s_k to the query, pooled by a temperature soft-max (TeachCLIP's frame-lev
 y_f = softmax(s / tau)), and blended with the clip's own score:
 
     frame_score = sum_k softmax(s / tau)_k * s_k
-    PEAK  (default): score = clip_score + alpha * (frame_score - mean_k s_k)
-    BLEND:           score = (1 - alpha) * clip_score + alpha * frame_score
+    BLEND (default): score = (1 - alpha) * clip_score + alpha * frame_score
+    PEAK:            score = clip_score + alpha * (frame_score - mean_k s_k)
 
-PEAK adds how far the clip's best frames stand above its own average: a short event (two frames of
-twelve), diluted in the clip's mean, climbs; two clips with the same frames in another order get the
-same bonus, so the clip score's holistic evidence (order, context, the student's temporal head) keeps
-deciding between them. BLEND replaces part of the clip score by the frame score and loses that order
-evidence. Mode, alpha and tau were chosen on validation sets (docs/quality.md: the grid, then clip-only
-vs re-ranked R@1/R@5 on the standard and the short-event test sets, zero-shot and trained student).
+A short event (two frames of twelve), diluted in the clip's mean, is not diluted in the soft-max pool,
+so it climbs; the clip score keeps the holistic evidence (order, context, the student's temporal head)
+that single frames lack. Frames alone cannot read "A, then B", so too much frame weight loses the
+standard set. The settings differ by model, chosen on validation sets (the largest short-event gain
+that lowers standard R@1 on neither): a zero-shot clip vector is only the mean of its frames, so the
+frames may weigh much (BLEND alpha 0.75, tau 0.01); a trained head's vector carries order, and only a
+small alpha keeps it (BLEND alpha 0.1, tau 0.05). docs/quality.md has the grid and the test figures.
 Each frame's s_k is also its `relevance`, and the best frame's time is the moment's `best_t`.
 
 NumPy only: the query's vectors come from the model, the frames' from engine.store.frame_features.
@@ -32,10 +33,13 @@ from engine.store.frame_features import FrameFeatures
 
 #: Candidates re-scored per query.
 DEFAULT_CANDIDATES = 200
-#: Weight of the frame evidence (see the module docstring).
-DEFAULT_ALPHA = 0.5
-#: Soft-max temperature over frame-query cosines (cosines span roughly 0.1-0.4 for CLIP).
-DEFAULT_TEMPERATURE = 0.02
+#: Weight of the frame evidence for a trained head (see the module docstring; the validation grid).
+DEFAULT_ALPHA = 0.1
+#: Soft-max temperature over frame-query cosines for a trained head.
+DEFAULT_TEMPERATURE = 0.05
+#: The same for a zero-shot model (mean-pooled clips: the frames may weigh more).
+ZERO_SHOT_ALPHA = 0.75
+ZERO_SHOT_TEMPERATURE = 0.01
 
 
 class RerankMode(StrEnum):
@@ -52,7 +56,14 @@ class RerankSettings:
     candidates: int = DEFAULT_CANDIDATES
     alpha: float = DEFAULT_ALPHA
     temperature: float = DEFAULT_TEMPERATURE
-    mode: RerankMode = RerankMode.PEAK
+    mode: RerankMode = RerankMode.BLEND
+
+    @classmethod
+    def for_model(cls, zero_shot: bool, candidates: int = DEFAULT_CANDIDATES) -> RerankSettings:
+        """The chosen settings for a zero-shot model or one with a trained head."""
+        if zero_shot:
+            return cls(candidates, ZERO_SHOT_ALPHA, ZERO_SHOT_TEMPERATURE, RerankMode.BLEND)
+        return cls(candidates, DEFAULT_ALPHA, DEFAULT_TEMPERATURE, RerankMode.BLEND)
 
     def combine(self, clip_score: float, match: FrameMatch) -> float:
         """The re-ranked score of one clip."""

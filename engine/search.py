@@ -97,7 +97,8 @@ class Searcher:
         self.model = model
         self.warnings: list[str] = []
         self.merge_margin = MERGE_MARGIN
-        self.rerank = RerankSettings()
+        # "More like this" without a model: a library's model is zero-shot unless it has a head.
+        self.rerank = RerankSettings.for_model(bool(model.is_zero_shot) if model is not None else False)
 
     # --- query -> vector --------------------------------------------------------------------------
     def query_vector(self, query: Query) -> tuple[np.ndarray, list[str]]:

@@ -179,15 +179,16 @@ def _rerank_figures(
     val_standard = split_of(make_synthetic_set(replace(plan.data, seed=seed, train_videos=0)), "test")
     val_short = make_short_event_set(ShortEventSpec(seed=seed, size=plan.data.size))
     test_short = make_short_event_set(ShortEventSpec(seed=plan.seed, size=plan.data.size))
-    settings = RerankSettings()
     models = {"zero_shot": zero_shot, "student": student}
-    out: dict[str, object] = {
-        "mode": str(settings.mode),
-        "alpha": settings.alpha,
-        "temperature": settings.temperature,
-    }
+    out: dict[str, object] = {}
     validation = {}
     for name, m in models.items():
+        settings = RerankSettings.for_model(m.is_zero_shot)
+        out[f"{name}_settings"] = {
+            "mode": str(settings.mode),
+            "alpha": settings.alpha,
+            "temperature": settings.temperature,
+        }
         out[name] = {
             "standard": report(score_tables(m, test_set, cache), settings),
             "short_event": report(score_tables(m, test_short, cache), settings),
