@@ -55,7 +55,7 @@ def test_a_short_event_climbs_and_frame_order_changes_nothing() -> None:
     matches = match_frames(q[None, :], clips)
     # clip scores: a mean-pooled clip barely shows the event, so the plain noise clip may lead
     hits = [(1, 0.30), (2, 0.29), (3, 0.25)]
-    order = rerank(hits, matches, RerankSettings(alpha=0.5, temperature=0.02))
+    order = rerank(hits, matches, RerankSettings(alpha=0.5, temperature=0.02, mode=RerankMode.PEAK))
     assert order[0][0] == 2 and order[1][0] == 3  # the event wins; its reversed copy right behind
     bonus = {cid: score - dict(hits)[cid] for cid, score in order}
     assert bonus[2] == pytest.approx(bonus[3])  # same frames in another order: the same bonus
