@@ -99,6 +99,10 @@ def test_library_panel_shows_folders_and_failures(qtbot):
         panel.retry_button.click()
     panel.show_snapshot(LibrarySnapshot(exists=True, folders=snapshot.folders))
     assert not panel.retry_button.isEnabled() and panel.failures.topLevelItemCount() == 0
+    assert panel.features_label.isHidden()
+    # A library indexed before frame features were kept says how many videos lack them.
+    panel.show_snapshot(LibrarySnapshot(exists=True, folders=snapshot.folders, lacking_features=2))
+    assert not panel.features_label.isHidden() and panel.features_label.text().startswith("2 video")
 
 
 def test_indexing_status_text_bar_and_pause(qtbot):
