@@ -45,6 +45,7 @@ def swap_head(
     *,
     model_spec: str | None = None,
     on_video: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> HeadSwap | None:
     """Re-encode the library for `model` from stored frame features; None when it cannot be done.
 
@@ -53,9 +54,11 @@ def swap_head(
         model: the new GlimpseModel (same backbone fingerprint as the library's features).
         model_spec: recorded as the library's model spec with the new vectors.
         on_video: called with (done, total) after each video.
+        cancelled: polled between videos; True rolls the whole swap back (the old model stays).
 
     Returns:
-        A HeadSwap summary, or None when the library's features come from another backbone.
+        A HeadSwap summary, or None when the library's features come from another backbone or the
+        swap was cancelled.
     """
     if not can_swap_head(store, model):
         return None
@@ -63,7 +66,27 @@ def swap_head(
     rows = {v.id: v for v in store.videos(status="indexed")}
     lacking = [vid for vid in rows if vid not in set(ready)]
     clips_by_video = store.clips_of_videos(ready)
-    clips = 0
+    try:
+        _swap_all(store, model, model_spec, ready, rows, lacking, clips_by_video, on_video, cancelled)
+    except _Cancelled:
+        log.info("head swap cancelled; the library keeps its old model")
+        return None
+    clips = sum(len(clips_by_video.get(v, [])) for v in ready)
+    log.info(
+        "new head applied from stored frame features: %d videos (%d clips), %d set pending for decoding",
+        len(ready),
+        clips,
+        len(lacking),
+    )
+    return HeadSwap(videos=len(ready), clips=clips, requeued=len(lacking))
+
+
+class _Cancelled(Exception):
+    """Raised inside the swap's transaction to roll it back."""
+
+
+def _swap_all(store, model, model_spec, ready, rows, lacking, clips_by_video, on_video, cancelled) -> None:
+    """The swap's one transaction."""
     with store.batch():
         # The new fingerprint first, so save_video below keeps (not wipes) the other videos' rows.
         store.set_meta("model_fingerprint", model.fingerprint)
@@ -71,6 +94,8 @@ def swap_head(
             store.set_meta("model_spec", model_spec)
         store.requeue_videos(lacking)
         for done, vid in enumerate(ready, 1):
+            if cancelled is not None and cancelled():
+                raise _Cancelled
             row = rows.get(vid)
             ids = clips_by_video.get(vid, [])
             if row is None or not ids:
@@ -87,16 +112,8 @@ def swap_head(
                 model_spec=model_spec,
                 backbone=model.backbone_fingerprint,
             )
-            clips += len(records)
             if on_video is not None:
                 on_video(done, len(ready))
-    log.info(
-        "new head applied from stored frame features: %d videos (%d clips), %d set pending for decoding",
-        len(ready),
-        clips,
-        len(lacking),
-    )
-    return HeadSwap(videos=len(ready), clips=clips, requeued=len(lacking))
 
 
 def _reencoded(store: LibraryStore, model, clip_ids: list[int]) -> list[ClipRecord]:

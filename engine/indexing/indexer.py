@@ -129,7 +129,13 @@ class Indexer:
                 IndexProgress(phase=Phase.INDEXING, videos_done=done, videos_total=total, message=note)
             )
 
-        swap = swap_head(store, model, model_spec=self._spec_of(model), on_video=progress)
+        swap = swap_head(
+            store,
+            model,
+            model_spec=self._spec_of(model),
+            on_video=progress,
+            cancelled=lambda: self._control.cancelled,
+        )
         if swap is None:
             return 0
         done = f"re-encoded {swap.videos} videos from stored frame features (no decoding)"
