@@ -59,6 +59,7 @@ class LibrarySnapshot:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     model_spec: str | None = None  # store meta "model_spec"
     clips: int = 0
+    lacking_features: int = 0  # indexed videos without frame features (no moments until a reindex)
 
     @property
     def is_empty(self) -> bool:
@@ -103,4 +104,5 @@ def read_snapshot(db: Path | None = None) -> LibrarySnapshot:
             failures=list(store.failures()),
             model_spec=store.get_meta("model_spec"),
             clips=store.counts().clips,
+            lacking_features=store.videos_lacking_features(),
         )

@@ -332,11 +332,11 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.preview.show_item(self.results_model.item(row) if row >= 0 else None)
 
     def open_result(self, row: int) -> None:
-        """Open a result in the system player at its start."""
+        """Open a result in the system player just before its best moment."""
         if 0 <= row < self.results_model.rowCount():
             r = self.results_model.item(row).result
             self.preview.stop()
-            if not open_in_system_player(r.path, r.start):
+            if not open_in_system_player(r.path, r.play_from()):
                 self.status(self.tr("No program is set up to play this file."))
 
     def export_result(self, row: int) -> ExportDialog | None:
@@ -353,7 +353,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
     def copy_result_path(self, row: int) -> None:
         """Put "path @ mm:ss" of a result on the clipboard."""
         r = self.results_model.item(row).result
-        QGuiApplication.clipboard().setText(path_with_timestamp(r.path, r.start))
+        QGuiApplication.clipboard().setText(path_with_timestamp(r.path, r.moment))
         self.status(self.tr("Copied the path with its timestamp."))
 
     def _focus_results(self) -> None:

@@ -97,10 +97,14 @@ class ModelActions:
                 return False
         self.settings.model_spec = spec
         self.settings.save()
+        # The snapshot names the new spec first: when_model_ready falls back to wanted_model_spec(),
+        # which read the old one and loaded it again (the run then encoded with the old model).
+        self.snapshot = replace(self.snapshot, model_spec=spec if not self.snapshot.is_empty else lib_spec)
         self.ensure_model(spec, force=True)
         if lib_spec != spec and not self.snapshot.is_empty:
-            self.when_model_ready(lambda: self.indexing.index(force=reindex, model_spec=spec))
-        self.snapshot = replace(self.snapshot, model_spec=spec if not self.snapshot.is_empty else lib_spec)
+            # No force: videos of another model are reindexed anyway, and a new head over the same
+            # backbone is then applied to the stored frame features without decoding (the strip says so).
+            self.when_model_ready(lambda: self.indexing.index(model_spec=spec))
         return True
 
     def open_settings(self) -> None:

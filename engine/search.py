@@ -8,6 +8,10 @@ Grouping: the KNN hits are walked best first; a hit seeds a moment, or joins a m
 whose time range it touches (within ADJACENT_GAP_S) when its score is within MERGE_MARGIN of that
 moment's best clip; a video gets at most `per_video` moments. Too few moments for k fetch more hits
 (x4, up to sqlite-vec's 4096).
+
+Two stages: the clip vectors find candidates, then engine.rerank re-scores the best
+`searcher.rerank.candidates` of them from their frame features and gives every result frame its
+relevance to the query and every result its best moment (`best_t`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numpy as np
 from engine.copies import group_copies
 from engine.errors import ModelMismatchError, QueryError
 from engine.paths import deepest_root
+from engine.rerank import FrameMatch, RerankSettings, match_frames, rerank, unit_rows
 from engine.results import ResultFrame, SearchFilters, SearchResult
 from engine.store import ClipDetail, LibraryStore
 
@@ -116,17 +121,27 @@ class Searcher:
         self.warnings: list[str] = []
         self.merge_margin = MERGE_MARGIN
         self.hide_copies = True  # show a moment held in several files once, the others in `copies`
+        # "More like this" without a model: a library's model is zero-shot unless it has a head.
+        source = model if model is not None else text_encoder
+        self.rerank = RerankSettings.for_model(bool(source.is_zero_shot) if source is not None else False)
 
     # --- query -> vector --------------------------------------------------------------------------
     def query_vector(self, query: Query) -> tuple[np.ndarray, list[str]]:
         """The query's unit vector in the clip space, and warnings about it."""
+        vector, _, warnings = self.query_vectors(query)
+        return vector, warnings
+
+    def query_vectors(self, query: Query) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(clip-space vector [D], frame-space unit rows [q, D] for the re-rank, warnings)."""
         if isinstance(query, ClipQuery):
             vector = self.store.clip_vector(int(query.clip_id))
             if vector is None:
                 raise QueryError(f"Clip {query.clip_id} is not in the library (it may have been reindexed).")
-            return vector, []
+            own = self.store.frame_features([int(query.clip_id)]).get(int(query.clip_id))
+            return vector, (own.unit() if own is not None else unit_rows(vector)), []
         if isinstance(query, ImageQuery):
-            return _image_vector(self._require_model(), Path(query.path)), []
+            clip_vec, frame_vec = _image_vectors(self._require_model(), Path(query.path))
+            return clip_vec, unit_rows(frame_vec), []
         if not isinstance(query, str):
             raise QueryError("A query must be text, an image file or a clip.")
         text = " ".join(query.split())
@@ -140,8 +155,8 @@ class Searcher:
         warnings = []
         if encoder.text_truncated(text):
             warnings.append("The query is longer than the model can read; only its beginning was used.")
-        vec = encoder.encode_text([text])[0]
-        return np.asarray(vec, dtype=np.float32), warnings
+        vec = np.asarray(encoder.encode_text([text])[0], dtype=np.float32)
+        return vec, unit_rows(vec), warnings
 
     def _require_model(self) -> GlimpseModel:
         if self.model is None:
@@ -168,7 +183,7 @@ class Searcher:
         """
         k = max(1, min(int(k), MAX_FETCH))
         per_video = max(1, int(per_video))
-        vector, warnings = self.query_vector(query)
+        vector, frame_query, warnings = self.query_vectors(query)
         for note in warnings:
             log.warning("%s", note)
         exclude = {int(query.clip_id)} if isinstance(query, ClipQuery) else set()
@@ -176,21 +191,46 @@ class Searcher:
         roots, offline = [f.path for f in self.store.list_folders()], self.store.offline_roots()
         hide = bool(filters and filters.hide_offline and offline)
         while True:
-            hits = [(c, s) for c, s in self.store.knn(vector, fetch, filters) if c not in exclude]
-            moments = self._group(hits, per_video)
+            # The second stage sees `rerank.candidates` hits; grouping reads details of `fetch` only.
+            pool = min(MAX_FETCH, max(fetch, self.rerank.candidates))
+            hits = [(c, s) for c, s in self.store.knn(vector, pool, filters) if c not in exclude]
+            hits, matches = self._second_stage(frame_query, hits)
+            moments = self._group(hits[:fetch], per_video)
             if hide:
                 moments = [m for m in moments if deepest_root(m.clips[0][0].path, roots) not in offline]
-            if len(moments) >= k or len(hits) + len(exclude) < fetch or fetch >= MAX_FETCH:
+            exhausted = len(hits) + len(exclude) < pool and len(hits) <= fetch
+            if len(moments) >= k or exhausted or fetch >= MAX_FETCH:
                 break
             fetch = min(MAX_FETCH, fetch * 4)
         source = self.model or self.text_encoder
         zero_shot = bool(source.is_zero_shot) if source is not None else False
-        results = [self._result(m, zero_shot) for m in moments[: 2 * k if self.hide_copies else k]]
+        keep = 2 * k if self.hide_copies else k  # copies fold into one result: take more, cut after
+        shown = [d.clip_id for m in moments[:keep] for d, _ in m.clips]
+        matches.update(self._matches(frame_query, shown, matches))
+        results = [self._result(m, zero_shot, matches) for m in moments[:keep]]
         results = group_copies(self.store, results)[:k] if self.hide_copies else results  # engine.copies
         for r in results:
             r.offline = deepest_root(r.path, roots) in offline
         self.warnings = warnings
         return SearchResults(results, warnings)
+
+    def _second_stage(
+        self, frame_query: np.ndarray, hits: list[tuple[int, float]]
+    ) -> tuple[list[tuple[int, float]], dict[int, FrameMatch]]:
+        """Re-score the top candidates from their frame features (engine.rerank)."""
+        n = max(0, int(self.rerank.candidates))
+        if n == 0:
+            return hits, {}
+        matches = self._matches(frame_query, [c for c, _ in hits[:n]], {})
+        return rerank(hits, matches, self.rerank), matches
+
+    def _matches(
+        self, frame_query: np.ndarray, clip_ids: list[int], known: dict[int, FrameMatch]
+    ) -> dict[int, FrameMatch]:
+        missing = [c for c in clip_ids if c not in known]
+        if not missing:
+            return {}
+        return match_frames(frame_query, self.store.frame_features(missing), self.rerank.temperature)
 
     def _group(self, hits: list[tuple[int, float]], per_video: int) -> list[_Moment]:
         """Best clip first: seed a moment, or extend an adjacent one whose best score is close."""
@@ -223,14 +263,24 @@ class Searcher:
         return every
 
     @staticmethod
-    def _result(m: _Moment, zero_shot: bool) -> SearchResult:
+    def _result(m: _Moment, zero_shot: bool, matches: dict[int, FrameMatch] | None = None) -> SearchResult:
         clips = sorted(m.clips, key=lambda item: item[0].start)
         first = clips[0][0]
+        matches = matches or {}
         frames = [
-            ResultFrame(t=f.t, weight=f.weight, thumb=f.thumb, clip_id=d.clip_id)
+            ResultFrame(
+                t=f.t,
+                weight=None if zero_shot else f.weight,
+                thumb=f.thumb,
+                clip_id=d.clip_id,
+                relevance=_relevance_at(matches.get(d.clip_id), f.t),
+            )
             for d, _ in clips
             for f in d.frames
         ]
+        rated = [f for f in frames if f.relevance is not None]
+        best_t = max(rated, key=lambda f: f.relevance or 0.0).t if rated else m.start
+        best_t = min(max(best_t, m.start), m.end)
         return SearchResult(
             video_id=m.video_id,
             path=first.path,
@@ -241,12 +291,23 @@ class Searcher:
             frames=frames,
             duration=first.duration,
             zero_shot=zero_shot,
+            best_t=best_t,
         )
 
 
-def _image_vector(model: GlimpseModel, path: Path) -> np.ndarray:
-    """An image as a one-frame clip: preprocess -> encode_frames -> encode_clip (m=1)."""
+def _relevance_at(match: FrameMatch | None, t: float) -> float | None:
+    """The stored frame nearest to t (frame rows and feature rows share their timestamps)."""
+    if match is None or match.times.size == 0:
+        return None
+    i = int(np.argmin(np.abs(match.times - t)))
+    return float(match.relevance[i])
+
+
+def _image_vectors(model: GlimpseModel, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """An image as a query: its one-frame clip vector and its frame feature (engine.model.batch)."""
     import cv2
+
+    from engine.model.batch import encode_image_query
 
     if path.is_dir():
         raise QueryError(f"{path} is a folder, not an image.")
@@ -261,9 +322,7 @@ def _image_vector(model: GlimpseModel, path: Path) -> np.ndarray:
     if bgr is None:
         raise QueryError(f"{path.name} is not an image Glimpse can read.")
     rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-    feats = model.encode_frames(model.preprocess([rgb]))
-    phi, _ = model.encode_clip(feats.unsqueeze(0))
-    return np.asarray(phi[0].numpy(), dtype=np.float32)
+    return encode_image_query(model, rgb)
 
 
 _MODELS: dict[tuple[str, str | None], GlimpseModel] = {}

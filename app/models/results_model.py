@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import PurePath
 from typing import Any
 
@@ -18,6 +18,12 @@ HIGHLIGHT_SHARE = 0.5
 #: ...and only when they stand out from a uniform spread (weight > this / number of frames):
 #: near-uniform weights highlight nothing but the top frame instead of every frame.
 ABOVE_UNIFORM = 1.5
+#: Frames whose query relevance is within this share of the moment's spread from the best are outlined...
+RELEVANCE_SHARE = 0.8
+#: ...but no more than this many (a static shot has many near-equal frames; the outline must still point).
+MAX_OUTLINED = 3
+#: A moment whose frames' relevances span less than this is flat: only its best frame is outlined.
+FLAT_RELEVANCE = 0.01
 
 
 class ResultRole(IntEnum):
@@ -36,15 +42,27 @@ class ResultRole(IntEnum):
     START = Qt.ItemDataRole.UserRole + 10  # seconds
     TOP_CLIP_ID = Qt.ItemDataRole.UserRole + 11  # the clip "more like this" searches from
     OFFLINE = Qt.ItemDataRole.UserRole + 13  # bool: its library folder is offline (cannot play now)
+    BEST_T = Qt.ItemDataRole.UserRole + 14  # seconds: the best moment (the result's start when unknown)
+    LEGEND = Qt.ItemDataRole.UserRole + 15  # HighlightKind: what the filmstrip's marks mean
+
+
+class HighlightKind(StrEnum):
+    """What a card's outlines and bars show."""
+
+    RELEVANCE_AND_AFA = "relevance+afa"  # outlines: query relevance; bars: the trained head's AFA weights
+    RELEVANCE = "relevance"  # zero-shot: outlines follow the query relevance, no bars
+    AFA = "afa"  # frames without stored features (indexed earlier): the AFA weights only
+    NONE = "none"  # zero-shot frames without stored features: nothing to show until a reindex
 
 
 @dataclass(frozen=True)
 class FrameHighlight:
     """How strongly the filmstrip marks one frame."""
 
-    intensity: float  # weight relative to the top frame, in [0, 1]; 1.0 for every frame in zero-shot
+    intensity: float  # relevance (else AFA weight) relative to the moment's frames, in [0, 1]
     highlighted: bool  # drawn with an outline
-    top: bool  # the single most-attended frame (badge)
+    top: bool  # the best-matching frame (badge)
+    afa: float | None = None  # AFA weight relative to the top weight, in [0, 1]; None without a trained head
 
 
 @dataclass
@@ -75,11 +93,20 @@ class ResultItem:
         return self._aspects
 
 
+def highlight_kind(frames: list[ResultFrame], zero_shot: bool) -> HighlightKind:
+    """Which marks a card draws for these frames."""
+    relevance = any(f.relevance is not None for f in frames)
+    afa = not zero_shot and any(f.weight is not None for f in frames)
+    if relevance:
+        return HighlightKind.RELEVANCE_AND_AFA if afa else HighlightKind.RELEVANCE
+    return HighlightKind.AFA if afa else HighlightKind.NONE
+
+
 def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHighlight]:
-    """Map AFA weights to highlight strengths; zero-shot weights are shown as no highlight at all.
+    """Map query relevance to outlines and AFA weights to bars; relevance wins where both exist.
 
     Args:
-        frames: the moment's sampled frames with their AFA weights.
+        frames: the moment's sampled frames with their query relevance and AFA weights.
         zero_shot: True when the model has no trained head (uniform weights that mean nothing).
 
     Returns:
@@ -87,20 +114,40 @@ def frame_highlights(frames: list[ResultFrame], zero_shot: bool) -> list[FrameHi
     """
     if not frames:
         return []
-    if zero_shot:
+    afa = None if zero_shot else _shares([f.weight for f in frames])
+    rel = [f.relevance for f in frames]
+    if all(r is not None for r in rel):
+        values = [float(r) for r in rel if r is not None]
+        lo, hi = min(values), max(values)
+        top = values.index(hi)
+        flat = hi - lo < FLAT_RELEVANCE
+        leaders = set(sorted(range(len(values)), key=lambda i: -values[i])[:MAX_OUTLINED])
+        out = []
+        for i, v in enumerate(values):
+            intensity = 1.0 if flat else (v - lo) / (hi - lo)
+            highlighted = i == top or (not flat and i in leaders and intensity >= RELEVANCE_SHARE)
+            out.append(FrameHighlight(intensity, highlighted, i == top, afa[i] if afa else None))
+        return out
+    if afa is None:
         return [FrameHighlight(1.0, False, False) for _ in frames]
-    top_weight = max(f.weight for f in frames)
-    top_index = max(range(len(frames)), key=lambda i: frames[i].weight)
-    total = sum(max(f.weight, 0.0) for f in frames) or 1.0
-    uniform = total / len(frames)
-    out = []
-    for i, f in enumerate(frames):
-        intensity = f.weight / top_weight if top_weight > 0 else 0.0
-        intensity = min(max(intensity, 0.0), 1.0)
-        stands_out = f.weight > ABOVE_UNIFORM * uniform
-        highlighted = i == top_index or (intensity >= HIGHLIGHT_SHARE and stands_out)
-        out.append(FrameHighlight(intensity, highlighted, i == top_index))
-    return out
+    weights = [max(f.weight or 0.0, 0.0) for f in frames]
+    top = max(range(len(frames)), key=lambda i: weights[i])
+    uniform = (sum(weights) or 1.0) / len(frames)
+    return [
+        FrameHighlight(
+            afa[i], i == top or (afa[i] >= HIGHLIGHT_SHARE and w > ABOVE_UNIFORM * uniform), i == top, afa[i]
+        )
+        for i, w in enumerate(weights)
+    ]
+
+
+def _shares(weights: list[float | None]) -> list[float] | None:
+    """Each weight over the top weight, in [0, 1]; None when any weight is missing."""
+    if any(w is None for w in weights):
+        return None
+    values = [max(float(w or 0.0), 0.0) for w in weights]
+    top = max(values)
+    return [min(v / top, 1.0) if top > 0 else 0.0 for v in values]
 
 
 def top_clip_id(result: SearchResult) -> int | None:
@@ -183,6 +230,10 @@ class ResultsModel(QAbstractListModel):
             return top_clip_id(r)
         if role == ResultRole.OFFLINE:
             return r.offline
+        if role == ResultRole.BEST_T:
+            return r.moment
+        if role == ResultRole.LEGEND:
+            return highlight_kind(r.frames, r.zero_shot)
         return None
 
     def roleNames(self) -> dict[int, QByteArray]:

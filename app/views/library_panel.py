@@ -110,6 +110,11 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.table, 3)
         layout.addLayout(fail_row)
         layout.addWidget(self.failures, 2)
+        self.features_label = QLabel("", self)  # videos indexed before frame features were kept
+        self.features_label.setObjectName("muted")
+        self.features_label.setWordWrap(True)
+        self.features_label.hide()
+        layout.addWidget(self.features_label)
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         model.modelReset.connect(self._update_buttons)
         self.show_snapshot(LibrarySnapshot(exists=False))
@@ -143,6 +148,14 @@ class LibraryPanel(QWidget):
             else self.tr("No failed files")
         )
         self.retry_button.setEnabled(n > 0)
+        lacking = snapshot.lacking_features
+        self.features_label.setText(
+            self.tr(
+                "{n} video(s) were indexed before frame features were kept: their results show no best "
+                "moment or frame highlights until Reindex."
+            ).format(n=lacking)
+        )
+        self.features_label.setVisible(lacking > 0)
         self._update_buttons()
 
     def _emit_selected(self, emit: Callable[[object], None]) -> None:

@@ -1,4 +1,5 @@
-"""The preview pane: an embedded player from the clip start, the clip range on a timeline, a poster."""
+"""The preview pane: an embedded player from just before the best moment, the clip range and the moment on
+a timeline, the best frame as a poster."""
 
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ class PreviewPane(QWidget):
         self.timeline = ClipTimeline(self)
         self.play_button = QPushButton(icon("play"), self.tr("Play"), self)
         self.open_button = QPushButton(icon("open-external"), self.tr("Open in player"), self)
-        self.open_button.setToolTip(self.tr("Open in the system player at the clip's start (Enter)"))
+        self.open_button.setToolTip(self.tr("Open in the system player at the best moment (Enter)"))
         self.sound_button = QToolButton(self)
         self.sound_button.setCheckable(True)  # previews start muted: selecting a card should not blare
         self.sound_button.toggled.connect(self._set_sound)
@@ -175,8 +176,10 @@ class PreviewPane(QWidget):
         r = item.result
         self.title.setText(PurePath(r.path).name)
         self.subtitle.setText(
-            self.tr("{range} of {length}").format(
-                range=format_range(r.start, r.end), length=format_time(r.duration)
+            self.tr("best moment {best} · {range} of {duration}").format(
+                best=format_time(r.moment),
+                range=format_range(r.start, r.end),
+                duration=format_time(r.duration),
             )
         )
         self.folder.setText(str(PurePath(r.path).parent))
@@ -187,12 +190,12 @@ class PreviewPane(QWidget):
             poster = item.thumbs[idx] if idx < len(item.thumbs) else QImage()
         self.poster.set_image(poster)
         self.stack.setCurrentWidget(self.poster)
-        self.timeline.set_clip(r.duration, r.start, r.end)
+        self.timeline.set_clip(r.duration, r.start, r.end, r.best_t)
         self.open_button.setEnabled(True)
         self.export_button.setEnabled(True)
         self.play_button.setEnabled(self.player is not None)
         if self.player is not None:
-            self._pending_seek_ms = int(r.start * 1000)
+            self._pending_seek_ms = int(r.play_from() * 1000)  # a short lead-in before the moment
             self.player.setSource(QUrl.fromLocalFile(r.path))
             if autoplay:
                 self.player.play()

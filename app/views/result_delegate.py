@@ -1,11 +1,16 @@
-"""Paints a result card: name, folder, time range, score and a filmstrip whose outlines follow AFA weights."""
+"""Paints a result card: name, best moment and range, folder, score, and a filmstrip showing why it matched.
+
+Outlines, the fading of the other frames and the corner badge follow each frame's relevance to the query
+(every model, zero-shot included); where a trained head exists, its AFA weights are drawn as bars under
+the frames in a second colour. A legend line under the strip says which is which.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -17,7 +22,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.models.results_model import FrameHighlight, ResultRole
+from app.formatting import format_time
+from app.models.results_model import FrameHighlight, HighlightKind, ResultRole
 from app.views.copies_note import copies_note
 
 MARGIN = 6  # between cards
@@ -30,9 +36,25 @@ STRIP_ROW_EXTRA = WEIGHT_BAR_H + 6  # below each row of thumbnails: the weight b
 FRAMES_PER_ROW = 12  # one clip's worth of frames (TeachCLIP samples at most 12) per filmstrip row
 MAX_ROWS = 2  # a moment of more clips shrinks its frames instead of growing taller
 MIN_CARD_WIDTH = 320  # narrower lists still size cards for this width (the view keeps at least this)
-ZERO_SHOT_NOTE = QT_TRANSLATE_NOOP(
-    "ResultDelegate", "Frame highlights are not available: the model is zero-shot (no trained head)."
-)
+#: The AFA bars' colour: amber, apart from the accent the relevance outlines use.
+AFA_COLOR = QColor(224, 150, 40)
+
+
+def legend_text(kind: HighlightKind) -> str:
+    """The line under a card's filmstrip that says what its marks mean."""
+    tr = QCoreApplication.translate
+    if kind is HighlightKind.RELEVANCE_AND_AFA:
+        return tr(
+            "ResultDelegate", "Outlined: frames closest to the query · amber bars: the model's frame weights"
+        )
+    if kind is HighlightKind.RELEVANCE:
+        return tr("ResultDelegate", "Outlined: frames closest to the query")
+    if kind is HighlightKind.AFA:
+        return tr(
+            "ResultDelegate",
+            "Amber bars: the model's frame weights · reindex to see the frames closest to the query",
+        )
+    return tr("ResultDelegate", "Reindex this library to see the frames closest to the query")
 
 
 def accent_color(palette: QPalette) -> QColor:
@@ -109,12 +131,12 @@ def filmstrip_height(card_width: int, aspects: Sequence[float], count: int) -> i
     return rects[-1].bottom() + 1 + STRIP_ROW_EXTRA
 
 
-def card_height(base: QFont, zero_shot: bool, strip_h: int = THUMB_H + WEIGHT_BAR_H + 2 + 4) -> int:
-    """The card's height for the given font and filmstrip height."""
+def card_height(base: QFont, legend: bool = True, strip_h: int = THUMB_H + WEIGHT_BAR_H + 2 + 4) -> int:
+    """The card's height for the given font and filmstrip height (plus the legend line)."""
     title, small = _fonts(base)
     h = 2 * PAD + QFontMetrics(title).height() + LINE_GAP + QFontMetrics(small).height() + LINE_GAP
     h += strip_h
-    if zero_shot:
+    if legend:
         h += LINE_GAP + QFontMetrics(small).height()
     return h + MARGIN
 
@@ -141,7 +163,7 @@ class ResultDelegate(QStyledItemDelegate):
         if height is None:
             aspects = index.data(ResultRole.ASPECTS) or []
             strip_h = filmstrip_height(card_rect(QRect(0, 0, width, 10)).width(), aspects, len(aspects))
-            height = card_height(option.font, bool(index.data(ResultRole.ZERO_SHOT)), strip_h)
+            height = card_height(option.font, True, strip_h)
             if len(self._heights) > 2000:
                 self._heights.clear()
             self._heights[key] = height
@@ -168,6 +190,9 @@ class ResultDelegate(QStyledItemDelegate):
 
         # Line 1: file name, and at the right the time range.
         range_text = str(index.data(ResultRole.RANGE_TEXT) or "")
+        best = index.data(ResultRole.BEST_T)
+        if isinstance(best, float):
+            range_text = f"@ {format_time(best)}  ({range_text})"
         painter.setFont(title_font)
         range_w = fm_title.horizontalAdvance(range_text)
         painter.setPen(text)
@@ -211,21 +236,19 @@ class ResultDelegate(QStyledItemDelegate):
 
         thumbs: list[QImage] = index.data(ResultRole.THUMBS) or []
         highlights: list[FrameHighlight] = index.data(ResultRole.HIGHLIGHTS) or []
-        zero_shot = bool(index.data(ResultRole.ZERO_SHOT))
+        legend = index.data(ResultRole.LEGEND)  # a StrEnum may come back from Qt as its plain str
+        kind = HighlightKind(legend) if legend in set(HighlightKind) else HighlightKind.NONE
         y = filmstrip_top(card, option.font)
         rects = filmstrip_rects(card, y, index.data(ResultRole.ASPECTS) or [], len(highlights))
         for i, (rect, hl) in enumerate(zip(rects, highlights, strict=True)):
             img = thumbs[i] if i < len(thumbs) else QImage()
-            self._paint_frame_thumb(painter, pal, rect, img, hl, zero_shot)
+            self._paint_frame_thumb(painter, pal, rect, img, hl, kind is not HighlightKind.NONE)
         y = (rects[-1].bottom() + 1 if rects else y + THUMB_H) + STRIP_ROW_EXTRA
 
-        if zero_shot:
-            painter.setFont(small_font)
-            painter.setPen(muted)
-            note = fm_small.elidedText(
-                self.tr(ZERO_SHOT_NOTE), Qt.TextElideMode.ElideRight, card.width() - 2 * PAD
-            )
-            painter.drawText(QRect(card.left() + PAD, y, card.width() - 2 * PAD, fm_small.height()), 0, note)
+        painter.setFont(small_font)
+        painter.setPen(muted)
+        note = fm_small.elidedText(legend_text(kind), Qt.TextElideMode.ElideRight, card.width() - 2 * PAD)
+        painter.drawText(QRect(card.left() + PAD, y, card.width() - 2 * PAD, fm_small.height()), 0, note)
         painter.restore()
 
     def _paint_frame(
@@ -250,23 +273,24 @@ class ResultDelegate(QStyledItemDelegate):
             painter.drawPath(path)
 
     def _paint_frame_thumb(
-        self, painter: QPainter, pal: QPalette, rect: QRect, img: QImage, hl: FrameHighlight, zero_shot: bool
+        self, painter: QPainter, pal: QPalette, rect: QRect, img: QImage, hl: FrameHighlight, marks: bool
     ) -> None:
         accent = accent_color(pal)
-        # Low-weight frames fade back; in zero-shot every frame is drawn plainly.
-        painter.setOpacity(1.0 if zero_shot else 0.35 + 0.65 * hl.intensity)
+        # Frames far from the query (or, without relevance, of low weight) fade back.
+        painter.setOpacity(0.35 + 0.65 * hl.intensity if marks else 1.0)
         if img.isNull():
             painter.fillRect(rect, pal.color(QPalette.ColorRole.Mid))
         else:
             painter.drawImage(rect, img)
         painter.setOpacity(1.0)
-        if zero_shot:
+        if not marks:
             return
-        # A weight bar under every frame, and an outline whose strength follows the weight.
-        bar = QRect(rect.left(), rect.bottom() + 2, max(1, round(rect.width() * hl.intensity)), WEIGHT_BAR_H)
-        bar_color = QColor(accent)
-        bar_color.setAlphaF(1.0 if hl.highlighted else 0.35)  # highlighted frames stand out, the rest recede
-        painter.fillRect(bar, bar_color)
+        if hl.afa is not None:
+            # The trained head's AFA weight: a bar under the frame, in its own colour.
+            bar = QRect(rect.left(), rect.bottom() + 2, max(1, round(rect.width() * hl.afa)), WEIGHT_BAR_H)
+            bar_color = QColor(AFA_COLOR)
+            bar_color.setAlphaF(0.45 + 0.55 * hl.afa)
+            painter.fillRect(bar, bar_color)
         if hl.highlighted:
             color = QColor(accent)
             color.setAlphaF(0.4 + 0.6 * hl.intensity)

@@ -1,4 +1,5 @@
-"""A timeline strip: the whole video, the clip's range marked, the playhead; click or arrow keys to seek."""
+"""A timeline strip: the whole video, the clip's range and its best moment marked, the playhead; click or
+arrow keys to seek (Home goes to the best moment)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from app.formatting import format_range
+from app.formatting import format_range, format_time
 
 
 class ClipTimeline(QWidget):
@@ -19,6 +20,7 @@ class ClipTimeline(QWidget):
         self.duration = 0.0
         self.clip_start = 0.0
         self.clip_end = 0.0
+        self.best_t: float | None = None
         self.position = 0.0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -27,12 +29,20 @@ class ClipTimeline(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(240, 22)
 
-    def set_clip(self, duration: float, start: float, end: float) -> None:
-        """Show a video of `duration` seconds with the clip [start, end] marked."""
+    def set_clip(self, duration: float, start: float, end: float, best_t: float | None = None) -> None:
+        """Show a video of `duration` seconds with the clip [start, end] and its best moment marked."""
         self.duration = max(duration, end, 0.0)
         self.clip_start, self.clip_end = start, end
+        self.best_t = None if best_t is None else min(max(best_t, start), end)
         self.position = start
-        self.setToolTip(self.tr("Clip {range}").format(range=format_range(start, end)))
+        if self.best_t is None:
+            self.setToolTip(self.tr("Clip {range}").format(range=format_range(start, end)))
+        else:
+            self.setToolTip(
+                self.tr("Clip {range}, best moment {best}").format(
+                    range=format_range(start, end), best=format_time(self.best_t)
+                )
+            )
         self.update()
 
     def set_position(self, seconds: float) -> None:
@@ -62,6 +72,11 @@ class ClipTimeline(QWidget):
             x0, x1 = self.x_for(self.clip_start), self.x_for(self.clip_end)
             painter.setBrush(pal.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(QRectF(x0, bar.top() - 2, max(2.0, x1 - x0), bar.height() + 4), 2, 2)
+        if self.duration > 0 and self.best_t is not None:
+            # The best moment: a tick across the bar in the text colour, above the range's accent.
+            bx = self.x_for(self.best_t)
+            painter.setBrush(pal.color(QPalette.ColorRole.HighlightedText))
+            painter.drawRect(QRectF(bx - 1.5, bar.top() - 5, 3, bar.height() + 10))
         x = self.x_for(self.position)
         painter.setBrush(pal.color(QPalette.ColorRole.Text))
         painter.drawEllipse(QRectF(x - 5, self.height() / 2 - 5, 10, 10))
@@ -85,6 +100,6 @@ class ClipTimeline(QWidget):
         elif event.key() == Qt.Key.Key_Right:
             self.seek_requested.emit(min(self.duration, self.position + step))
         elif event.key() == Qt.Key.Key_Home:
-            self.seek_requested.emit(self.clip_start)
+            self.seek_requested.emit(self.clip_start if self.best_t is None else self.best_t)
         else:
             super().keyPressEvent(event)

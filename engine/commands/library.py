@@ -157,6 +157,7 @@ def _run_index(
                 "vanished": summary.vanished,
                 "offline": summary.offline_roots,
                 "cancelled": summary.cancelled,
+                "from_frame_features": summary.from_features,
             }
         )
         return
@@ -164,6 +165,11 @@ def _run_index(
         f"Indexed {summary.indexed}, moved {summary.moved}, removed {summary.removed}, "
         f"unchanged {summary.skipped}, failed {summary.failed}."
     )
+    if summary.from_features:
+        click.echo(
+            f"  {summary.from_features} videos re-encoded from stored frame features for the new head "
+            "(same backbone: no decoding)"
+        )
     for path, reason in summary.failures:
         click.echo(f"  failed: {shown(path)}: {shown(reason)}", err=True)
     if summary.vanished:
@@ -268,7 +274,8 @@ def search_cmd(
             click.echo("No matching moments.")
         for i, r in enumerate(results, 1):
             mark = "  [offline]" if r.offline else ""
-            click.echo(f"{i:>3}. {r.score:.3f}  {_ts(r.start)}–{_ts(r.end)}  {shown(r.path)}{mark}")
+            where = f"{shown(r.path)} @ {_ts(r.moment)} ({_ts(r.start)}–{_ts(r.end)})"
+            click.echo(f"{i:>3}. {r.score:.3f}  {where}{mark}")
     if model is not None:  # after the answer: the next search needs no torch
         _export_text_tower(model)
 
@@ -335,6 +342,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         store_videos = {f.id: store.videos(folder_id=f.id) for f in folders_ if f.path in offline}
         db = str(store.path)
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
+        lacking = store.videos_lacking_features()
     asked = config.canonical_model_spec(ctx.obj.model) if ctx.obj.model else None
     reindex_needed = stale or bool(asked and model and asked != model)
     data = {
@@ -349,6 +357,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "model": model,
         "fingerprint": fingerprint,
         "reindex_needed": reindex_needed,
+        "videos_without_frame_features": lacking,
         "db": db,
         "folders": [
             {"path": f.path, "online": f.path not in offline, "polling": f.polling} for f in folders_
@@ -367,6 +376,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
         f"{v['failed']} failed, {v['offline']} offline"
     )
     click.echo(f"Clips:   {counts.clips}")
+    if lacking:
+        click.echo(
+            f"Frames:  {lacking} videos have no frame features yet (no moments or frame re-rank for them); "
+            "`glimpse reindex` fills them"
+        )
     for f in folders_:
         state = "offline" if f.path in offline else "polling (no file events)" if f.polling else "online"
         click.echo(f"Folder:  {shown(f.path)} [{state}]")

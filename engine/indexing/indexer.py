@@ -37,6 +37,7 @@ class IndexSummary:
     offline_roots: list[str] = field(default_factory=list)
     cancelled: bool = False
     failures: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) of this run
+    from_features: int = 0  # videos re-encoded for a new head from stored frame features (no decoding)
 
 
 def default_decode_workers() -> int:
@@ -130,6 +131,36 @@ class Indexer:
         if spec and store.get_meta(META_MODEL_SPEC) != spec:
             store.set_meta(META_MODEL_SPEC, spec)
 
+    def _swap_head(self, store: LibraryStore, model) -> int:
+        """A new head over the library's backbone: re-encode from stored frame features (head_swap)."""
+        from engine.indexing.head_swap import can_swap_head, swap_head
+
+        if self._control.cancelled or not can_swap_head(store, model):
+            return 0
+        note = "new head over the same backbone: re-encoding from stored frame features (no decoding)"
+        self._emit(IndexProgress(phase=Phase.INDEXING, message=note))
+
+        def progress(done: int, total: int) -> None:
+            self._emit(
+                IndexProgress(phase=Phase.INDEXING, videos_done=done, videos_total=total, message=note)
+            )
+
+        swap = swap_head(
+            store,
+            model,
+            model_spec=self._spec_of(model),
+            on_video=progress,
+            cancelled=lambda: self._control.cancelled,
+        )
+        if swap is None:
+            return 0
+        done = f"re-encoded {swap.videos} videos from stored frame features (no decoding)"
+        if swap.requeued:
+            done += f"; {swap.requeued} indexed before frame features were kept are decoded again"
+        total = swap.videos
+        self._emit(IndexProgress(phase=Phase.INDEXING, videos_done=total, videos_total=total, message=done))
+        return swap.videos
+
     # --- runs ------------------------------------------------------------------------------------
     def run(
         self, roots: Sequence[Path | str] | None = None, *, force: bool = False, retry_failed: bool = False
@@ -208,14 +239,18 @@ class Indexer:
 
         model = None
         fingerprint = self._known_fingerprint(store)
-        if fingerprint is None:
+        if fingerprint is None or fingerprint != store.model_fingerprint():
+            # Another model than the library's (or none recorded): load it now; a new head over the same
+            # backbone re-encodes from the stored frame features instead of decoding.
             model = self.model_for(store)
+            summary.from_features = 0 if force else self._swap_head(store, model)
             fingerprint = model.fingerprint
         plan = plan_for(fingerprint)
         if model is None and plan.to_index:
             default_pool().warm()  # the decoder starts (another process) while the model loads
             model = self.model_for(store)
             if model.fingerprint != fingerprint:  # the library's spec now names other weights
+                summary.from_features = 0 if force else self._swap_head(store, model)
                 plan = plan_for(model.fingerprint)
         if model is not None:
             self._adopt_model(store, model)

@@ -272,14 +272,14 @@ class Pipeline:
         from engine.model.batch import encode_clip_batch
 
         outputs = encode_clip_batch(self.model, [item.pixels for item in batch])
-        for item, (vector, weights) in zip(batch, outputs, strict=True):
+        for item, encoded in zip(batch, outputs, strict=True):
             state = in_flight.setdefault(item.job.video_id, _InFlight(job=item.job))
             frames = [
-                FrameRecord(t=f.t, weight=float(w), thumb=f.thumb)
-                for f, w in zip(item.clip.frames, weights, strict=True)
+                FrameRecord(t=f.t, weight=float(w), thumb=f.thumb, feature=feature)
+                for f, w, feature in zip(item.clip.frames, encoded.weights, encoded.features, strict=True)
             ]
             state.records.append(
-                ClipRecord(start=item.clip.start, end=item.clip.end, vector=vector, frames=frames)
+                ClipRecord(start=item.clip.start, end=item.clip.end, vector=encoded.vector, frames=frames)
             )
             self.stats.frames += len(frames)
             self.stats.current_file = item.job.path
@@ -316,6 +316,7 @@ class Pipeline:
                 mtime=job.mtime,
                 content_hash=job.content_hash,
                 model_spec=self.model_spec,
+                backbone=self.model.backbone_fingerprint,
             )
         except VideoNotInLibraryError:
             # Its folder was removed from the library during the run: nothing is lost, nothing to save.

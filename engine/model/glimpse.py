@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ from engine.model.clip import TextTokenizer
 from engine.model.device import empty_cache, is_out_of_memory
 from engine.model.head import StudentHead, mean_pool
 from engine.model.preprocess import FramePreprocessor
-from engine.model.spec import ModelConfig
+from engine.model.spec import ModelConfig, canonical_json
 from engine.model.text import TextEncoder, TextPrecision
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class GlimpseModel:
         self.tokenizer = TextTokenizer(int(config.text.get("context_length", 77)))
         self._preprocessor = FramePreprocessor(config.preprocess)
         self._fingerprint = fingerprint or checkpoints.fingerprint(config, self.state_dict())
+        self._backbone_fp: str | None = None
         self._text = TextEncoder(self.clip, device, self._autocast)
         self._text_cache: OrderedDict[str, torch.Tensor] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -62,6 +65,23 @@ class GlimpseModel:
     def fingerprint(self) -> str:
         """A stable hash of the config and all weights (equal across loads and processes)."""
         return self._fingerprint
+
+    @property
+    def backbone_fingerprint(self) -> str:
+        """A hash of what decides frame features (preprocessing, vision config and visual weights).
+
+        Two models with equal backbone fingerprints make identical frame features, so a library's
+        stored features can be run through either's head without decoding a video again.
+        """
+        if self._backbone_fp is None:
+            digest = hashlib.sha256(b"glimpse-backbone-1")
+            digest.update(canonical_json({"preprocess": asdict(self.config.preprocess)}).encode())
+            digest.update(canonical_json(dict(self.config.vision)).encode())
+            for name, tensor in sorted(self.clip.visual.state_dict().items()):
+                digest.update(f"\n{name}:{tuple(tensor.shape)}\n".encode())
+                digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().data.cast("B"))
+            self._backbone_fp = digest.hexdigest()[:32]
+        return self._backbone_fp
 
     @property
     def is_zero_shot(self) -> bool:
@@ -78,6 +98,7 @@ class GlimpseModel:
     def refresh_fingerprint(self) -> str:
         """Recompute the fingerprint after the weights changed (e.g. the head was trained)."""
         self._fingerprint = checkpoints.fingerprint(self.config, self.state_dict())
+        self._backbone_fp = None
         self._text.reset()
         self.clear_text_cache()
         return self._fingerprint

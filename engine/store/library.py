@@ -24,7 +24,7 @@ from engine import config
 from engine.errors import StoreError, VideoNotInLibraryError
 from engine.paths import system_folder_reason
 from engine.store import folders as folder_sql
-from engine.store import vec_table
+from engine.store import frame_features, vec_table
 from engine.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
     Connection,
@@ -280,6 +280,7 @@ class LibraryStore(LibraryQueries):
         mtime: float,
         content_hash: str,
         model_spec: str | None = None,
+        backbone: str | None = None,
     ) -> None:
         """Replace a video's clips, frames and vectors and mark it indexed, in ONE transaction.
 
@@ -292,6 +293,8 @@ class LibraryStore(LibraryQueries):
             size, mtime, content_hash: the file as it was read.
             model_spec: the model's spec, recorded as the library's ("model_spec") in the same
                 transaction, so the spec never names another model than the stored vectors'.
+            backbone: the model's backbone fingerprint, recorded ("backbone_fingerprint") with the frame
+                features (written for each clip whose frames all carry a `feature`).
 
         Raises:
             StoreError: unknown video, no clips, or a bad vector; nothing is written then.
@@ -308,6 +311,7 @@ class LibraryStore(LibraryQueries):
             c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
             vec_rows: list[tuple[int, bytes]] = []
             frame_rows: list[tuple[int, float, float, bytes]] = []
+            feature_rows = []
             for vector, clip in prepared:
                 c.execute(
                     'INSERT INTO clips(video_id, start, "end") VALUES (?, ?, ?)',
@@ -316,8 +320,14 @@ class LibraryStore(LibraryQueries):
                 clip_id = c.last_insert_rowid()
                 vec_rows.append((clip_id, vector.tobytes()))
                 frame_rows += [(clip_id, float(f.t), float(f.weight), bytes(f.thumb)) for f in clip.frames]
+                if clip.frames and all(f.feature is not None for f in clip.frames):
+                    feats = np.stack([np.asarray(f.feature, dtype=np.float32) for f in clip.frames])
+                    feature_rows.append(frame_features.row_for(clip_id, [f.t for f in clip.frames], feats))
             c.executemany("INSERT INTO frames(clip_id, t, weight, thumb) VALUES (?, ?, ?, ?)", frame_rows)
             vec_table.insert(c, vec_rows)
+            frame_features.insert(c, feature_rows)
+            if backbone and feature_rows and vec_table.get_meta(c, "backbone_fingerprint") != backbone:
+                vec_table.set_meta(c, "backbone_fingerprint", backbone)
             c.execute(
                 "UPDATE videos SET status = 'indexed', error = NULL, duration = ?, fingerprint = ?, "
                 "size = ?, "
@@ -343,6 +353,20 @@ class LibraryStore(LibraryQueries):
         elif current_dim != dim:
             raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
         vec_table.set_meta(c, "model_fingerprint", fingerprint)
+
+    def requeue_videos(self, video_ids: Sequence[int]) -> None:
+        """Drop these videos' clips and vectors and set them pending (they must be decoded again)."""
+        if not video_ids:
+            return
+        with self._write() as c:
+            vec_table.delete_for_videos(c, list(video_ids))
+            ids = json.dumps([int(i) for i in video_ids])
+            c.execute("DELETE FROM clips WHERE video_id IN (SELECT value FROM json_each(?))", (ids,))
+            c.execute(
+                "UPDATE videos SET status = 'pending', fingerprint = NULL "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            )
 
     def mark_failed(self, video_id: int, reason: str, *, size: int, mtime: float, content_hash: str) -> None:
         """Mark a video failed with a short reason; its (now stale) clips are removed."""

@@ -96,6 +96,24 @@ def m001_initial(conn: Connection) -> None:
     )
 
 
+@migration
+def m002_frame_features(conn: Connection) -> None:
+    # One row per clip: its frames' backbone features (int8 codes with a per-frame scale, so a frame
+    # costs dim + 8 bytes: 520 B at 512 dims) and their timestamps. Older libraries have no rows here
+    # and stay searchable by clip vectors; the next reindex fills them.
+    conn.execute(
+        """
+        CREATE TABLE frame_features (
+            clip_id INTEGER PRIMARY KEY REFERENCES clips(id) ON DELETE CASCADE,
+            dim INTEGER NOT NULL,
+            times BLOB NOT NULL,
+            scales BLOB NOT NULL,
+            codes BLOB NOT NULL
+        );
+        """
+    )
+
+
 def schema_version(conn: Connection) -> int:
     """The database's schema version (0 for a new file)."""
     return int(scalar(conn, "PRAGMA user_version"))

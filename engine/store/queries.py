@@ -11,6 +11,7 @@ import numpy as np
 
 from engine.results import SearchFilters
 from engine.store import filters as flt
+from engine.store import frame_features as ff
 from engine.store import vec_table
 from engine.store.db import Connection, rows, scalar
 from engine.store.integrity import find_problems
@@ -164,6 +165,31 @@ class LibraryQueries:
                     float(mtime),
                 )
         return out
+
+    def frame_features(self, clip_ids: Sequence[int]) -> dict[int, ff.FrameFeatures]:
+        """The stored frame features (times, int8 codes, scales) of each clip that has them."""
+        with self._read() as c:
+            return ff.fetch(c, clip_ids)
+
+    def videos_lacking_features(self) -> int:
+        """Indexed videos without frame features (indexed before they were kept; reindex fills them)."""
+        with self._read() as c:
+            return ff.videos_lacking(c)
+
+    def videos_with_features(self) -> list[int]:
+        """Indexed videos all of whose clips have frame features (a new head can be applied to them)."""
+        with self._read() as c:
+            return ff.videos_complete(c)
+
+    def clips_of_videos(self, video_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Clip ids of each video, by start."""
+        with self._read() as c:
+            return ff.clips_of_videos(c, video_ids)
+
+    def storage_bytes(self) -> dict[str, int]:
+        """Payload bytes of thumbnails and frame features, with frame and clip counts (for benchmarks)."""
+        with self._read() as c:
+            return ff.storage_bytes(c)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -44,11 +44,13 @@ class VideoRow:
 
 @dataclass(frozen=True)
 class FrameRecord:
-    """A sampled frame of a clip: timestamp (s), AFA weight and a JPEG thumbnail."""
+    """A sampled frame of a clip: timestamp (s), AFA weight, a JPEG thumbnail and its backbone feature."""
 
     t: float
     weight: float
     thumb: bytes = b""
+    # [D] float32 `encode_frames` output, written to frame_features when every frame of a clip has one.
+    feature: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

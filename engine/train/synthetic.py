@@ -218,3 +218,66 @@ def write_folder_dataset(videos: Sequence[CaptionedVideo], root: Path, fps: floa
         path.with_suffix(".txt").write_text("\n".join(item.captions) + "\n", encoding="utf-8")
         paths.append(path)
     return paths
+
+
+@dataclass(frozen=True)
+class ShortEventSpec:
+    """The short-event set: each caption's event fills 1-2 of `frames` frames; the rest is other events."""
+
+    videos: int = 40  # at most len(all_events()) - 8: every target event is a different one
+    frames: int = 12
+    size: int = 64
+    seed: int = 0
+
+
+@dataclass
+class ShortEventVideo:
+    """A frame source: distractor events around a short target event (1-2 frames) at `at`."""
+
+    target: Event
+    distractors: tuple[Event, ...]
+    seed: int
+    size: int = 64
+    frames_total: int = 12
+    target_frames: int = 2
+    at: int = 0
+
+    def frames(self) -> list[np.ndarray]:
+        """Distractor events, 2-4 frames each, with the target event spliced in at frame `at`."""
+        rng = random.Random(self.seed)
+        rest = self.frames_total - self.target_frames
+        fill: list[np.ndarray] = []
+        i = 0
+        while len(fill) < rest:
+            n = min(rest - len(fill), rng.randint(2, 4))
+            fill.extend(render_event(self.distractors[i % len(self.distractors)], n, self.size, rng))
+            i += 1
+        target = render_event(self.target, self.target_frames, self.size, rng)
+        return fill[: self.at] + target + fill[self.at :]
+
+    @property
+    def caption(self) -> str:
+        """Only the short event is named."""
+        return self.target.phrase
+
+
+def make_short_event_set(spec: ShortEventSpec | None = None, split: str = "test") -> list[CaptionedVideo]:
+    """Videos whose caption's content occupies only 1-2 of up to 12 frames (mean pooling dilutes it).
+
+    Target events are all different; the distractors come from 8 events that are nobody's target, so
+    every caption has exactly one right video.
+    """
+    spec = spec or ShortEventSpec()
+    rng = random.Random(spec.seed + 7919)
+    events = all_events()
+    rng.shuffle(events)
+    pool, targets = events[:8], events[8 : 8 + spec.videos]
+    out: list[CaptionedVideo] = []
+    for n, target in enumerate(targets):
+        others = [e for e in pool if (e.colour, e.shape) != (target.colour, target.shape)]
+        distractors = tuple(rng.sample(others, 3))
+        short = rng.randint(1, 2)
+        at = rng.randint(0, spec.frames - short)
+        source = ShortEventVideo(target, distractors, rng.getrandbits(32), spec.size, spec.frames, short, at)
+        out.append(CaptionedVideo(f"short{spec.seed}-{n:05d}", [source.caption], split, None, source))
+    return out

@@ -26,10 +26,17 @@ def make_result(
     start: float = 83.0,
     end: float = 95.0,
     score: float = 0.42,
+    relevance: list[float] | None = None,
 ) -> SearchResult:
-    """A SearchResult with one grey frame per weight."""
+    """A SearchResult with one grey frame per weight (None weights when zero-shot, as search gives)."""
     frames = [
-        ResultFrame(t=start + i, weight=w, thumb=jpeg((128, 128, 128)), clip_id=7)
+        ResultFrame(
+            t=start + i,
+            weight=None if zero_shot else w,
+            thumb=jpeg((128, 128, 128)),
+            clip_id=7,
+            relevance=None if relevance is None else relevance[i],
+        )
         for i, w in enumerate(weights)
     ]
     return SearchResult(
@@ -42,6 +49,7 @@ def make_result(
         frames=frames,
         duration=300.0,
         zero_shot=zero_shot,
+        best_t=None if relevance is None else start + max(range(len(relevance)), key=relevance.__getitem__),
     )
 
 

@@ -111,7 +111,7 @@ def test_search_flow_end_to_end(qtbot, library):
     assert window.status_label.text().startswith(f"{len(expected)} moment")
 
 
-def test_filmstrip_highlight_follows_afa_weights(qtbot, library):
+def test_filmstrip_highlights_follow_relevance_and_show_afa(qtbot, library):
     window = _window(qtbot, library)
     _search_and_wait(qtbot, window, "green")
     assert window.model is not None and not window.model.is_zero_shot
@@ -119,11 +119,17 @@ def test_filmstrip_highlight_follows_afa_weights(qtbot, library):
         index = window.results_model.index(row, 0)
         result = index.data(ResultRole.RESULT)
         weights = [f.weight for f in result.frames]
+        relevance = [f.relevance for f in result.frames]
         highlights = index.data(ResultRole.HIGHLIGHTS)
         assert not index.data(ResultRole.ZERO_SHOT)
         assert len(highlights) == len(weights) == len(index.data(ResultRole.THUMBS)) > 1
-        assert [h.top for h in highlights].index(True) == weights.index(max(weights))
-        assert [h.intensity for h in highlights] == pytest.approx([w / max(weights) for w in weights])
+        assert None not in relevance  # every frame knows how close it is to the query
+        assert [h.top for h in highlights].index(True) == relevance.index(max(relevance))
+        best = result.frames[relevance.index(max(relevance))]
+        assert index.data(ResultRole.BEST_T) == pytest.approx(best.t)
+        # the trained head's AFA weights ride along as bars
+        assert [h.afa for h in highlights] == pytest.approx([w / max(weights) for w in weights])
+        assert index.data(ResultRole.LEGEND) == "relevance+afa"
         assert not any(img.isNull() for img in index.data(ResultRole.THUMBS))
 
 
@@ -162,7 +168,7 @@ def test_copy_path_with_timestamp_and_shortcuts(qtbot, library):
     r = window.results_model.item(0).result
     from app.formatting import format_time
 
-    assert QGuiApplication.clipboard().text() == f"{r.path} @ {format_time(r.start)}"
+    assert QGuiApplication.clipboard().text() == f"{r.path} @ {format_time(r.moment)}"  # the best moment
     window.activateWindow()
     window.results_view.setFocus()
     qtbot.waitUntil(lambda: window.results_view.hasFocus(), timeout=5000)
@@ -421,3 +427,36 @@ def test_retry_failed_tries_the_failed_files_again(qtbot, tmp_path):
     assert summaries[1].failed == 1
     assert "1 failed" in window.status_label.text()
     qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
+
+
+def test_switching_to_a_new_head_reuses_the_stored_frame_features(qtbot, tmp_path):
+    import torch
+
+    from engine.indexing import Indexer
+    from engine.model import load_model
+    from engine.store import LibraryStore
+
+    folder = tmp_path / "videos"
+    write_scenes(folder, SCENES)
+    db = tmp_path / "library.db"
+    with LibraryStore.open(db) as store:
+        store.add_folder(str(folder))
+    Indexer(db, model_spec="tiny").run()
+    other = load_model("tiny", device="cpu")
+    with torch.no_grad():
+        next(other.head.parameters()).add_(0.5)
+    other.save(tmp_path / "head2")
+    window = _window(qtbot, db)
+    window.confirm = lambda title, text: True
+    messages: list[str] = []
+    window.indexing.progress.connect(lambda p: messages.append(p.message))
+    assert window.change_model(str(tmp_path / "head2"))
+
+    def switched() -> bool:
+        with LibraryStore.open(db, readonly=True) as store:
+            return store.model_fingerprint() == other.fingerprint and not window.indexing.busy
+
+    qtbot.waitUntil(switched, timeout=2 * WAIT_MS)
+    assert any("stored frame features" in m and "no decoding" in m for m in messages), messages
+    with LibraryStore.open(db, readonly=True) as store:
+        assert {v.fingerprint for v in store.videos(status="indexed")} == {other.fingerprint}

@@ -143,3 +143,27 @@ def test_the_library_snapshot_shows_a_vanished_folder_offline_at_once(tmp_path):
     assert [f.online for f in read_snapshot(db).folders] == [True]
     drive.rmdir()  # unplugged; no scan has run since
     assert [f.online for f in read_snapshot(db).folders] == [False]
+
+
+def test_highlights_follow_query_relevance_on_every_model():
+    from engine.results import ResultFrame
+
+    rel = [0.10, 0.30, 0.29, 0.12, 0.295, 0.28]
+    for zero_shot in (True, False):
+        frames = [
+            ResultFrame(t=i, weight=None if zero_shot else 0.1 * (i + 1), relevance=r)
+            for i, r in enumerate(rel)
+        ]
+        hl = frame_highlights(frames, zero_shot)
+        assert [h.top for h in hl] == [False, True, False, False, False, False]
+        # the best three within 80 % of the spread are outlined, never a whole static shot
+        assert [h.highlighted for h in hl] == [False, True, True, False, True, False]
+        assert hl[0].intensity == 0.0 and hl[1].intensity == 1.0
+        if zero_shot:
+            assert all(h.afa is None for h in hl)
+        else:
+            assert [h.afa for h in hl] == pytest.approx([(i + 1) / 6 for i in range(6)])
+    flat = frame_highlights(
+        [ResultFrame(t=i, weight=None, relevance=0.3 + 0.001 * i) for i in range(4)], True
+    )
+    assert [h.highlighted for h in flat] == [False, False, False, True]

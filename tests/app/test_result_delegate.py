@@ -1,11 +1,11 @@
-"""The card delegate paints real pixels: outlines and the top badge follow AFA weights; zero-shot says so."""
+"""The card delegate paints real pixels: outlines and the badge follow query relevance, AFA bars apart."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPalette
 
-from app.models.results_model import ResultItem, ResultRole, ResultsModel
+from app.models.results_model import HighlightKind, ResultItem, ResultRole, ResultsModel
 from app.operations import decode_thumbs
 from app.views.result_delegate import (
     MARGIN,
@@ -13,11 +13,11 @@ from app.views.result_delegate import (
     STRIP_ROW_EXTRA,
     THUMB_H,
     ResultDelegate,
-    card_height,
     card_rect,
     filmstrip_height,
     filmstrip_rects,
     filmstrip_top,
+    legend_text,
     paint_card,
 )
 
@@ -82,19 +82,38 @@ def test_top_badge_is_sharp_at_200_percent(qapp, result_factory):
     assert sum(40 <= r <= 120 for r in redness) <= 2
 
 
-def test_zero_shot_card_has_no_highlights_and_says_so(qapp, result_factory):
-    result = result_factory([0.25, 0.25, 0.25, 0.25], zero_shot=True)
+def test_zero_shot_card_outlines_the_frames_closest_to_the_query(qapp, result_factory):
+    relevance = [0.20, 0.21, 0.31, 0.22]
+    result = result_factory([0.25, 0.25, 0.25, 0.25], zero_shot=True, relevance=relevance)
     image, rects = _render(result, _palette())
+    for i, rect in enumerate(rects):
+        edge = max(_redness(image, QPoint(rect.left() + dx, rect.center().y())) for dx in (0, 1))
+        assert (edge > 120) == (i == 2), (i, edge)
+    # far frames fade, the best one is drawn at full strength
+    assert abs(image.pixelColor(rects[2].center()).red() - 128) < 12
+    assert abs(image.pixelColor(rects[0].center()).red() - 128) > 20
+    # no AFA bars on a zero-shot card; the legend line says what outlines mean
     for rect in rects:
-        assert _redness(image, QPoint(rect.left() + 1, rect.center().y())) < 40
-        assert abs(image.pixelColor(rect.center()).red() - 128) < 12  # drawn at full strength
-    assert card_height(QGuiApplication.font(), True) > card_height(QGuiApplication.font(), False)
-    # The note line under the filmstrip has text pixels; a trained model's card has none there.
+        assert not _amber(image.pixelColor(rect.left() + 1, rect.bottom() + 3))
     note_top = rects[-1].bottom() + 1 + STRIP_ROW_EXTRA
     assert _text_pixels(image, note_top, note_top + 12) > 20
-    trained, _ = _render(result_factory([0.25, 0.25, 0.25, 0.25]), _palette())
-    assert image.height() - trained.height() >= 10  # the note adds a line
-    assert _text_pixels(trained, note_top, trained.height() - MARGIN) == 0
+    assert legend_text(HighlightKind.RELEVANCE) != legend_text(HighlightKind.RELEVANCE_AND_AFA)
+    assert "not available" not in legend_text(HighlightKind.RELEVANCE)
+
+
+def test_trained_card_draws_afa_bars_apart_from_relevance_outlines(qapp, result_factory):
+    result = result_factory([0.7, 0.1, 0.1, 0.1], relevance=[0.1, 0.1, 0.4, 0.1])
+    image, rects = _render(result, _palette())
+    edge = [max(_redness(image, QPoint(r.left() + dx, r.center().y())) for dx in (0, 1)) for r in rects]
+    assert edge[2] > 120 and edge[0] < 40  # outlines follow relevance, not the AFA weight
+    bars = [image.pixelColor(r.left() + 1, r.bottom() + 3) for r in rects]
+    assert all(_amber(c) for c in bars)  # every frame has an amber AFA bar...
+    assert _amber(image.pixelColor(rects[0].right() - 3, rects[0].bottom() + 3))  # ...full for the top weight
+    assert not _amber(image.pixelColor(rects[1].right() - 3, rects[1].bottom() + 3))
+
+
+def _amber(c: QColor) -> bool:
+    return c.red() - c.blue() > 60 and c.green() - c.blue() > 25
 
 
 def _text_pixels(image: QImage, y0: int, y1: int) -> int:

@@ -60,6 +60,18 @@ def test_timeline_marks_the_clip_and_seeks(qtbot):
     accent = tl.palette().color(tl.palette().ColorRole.Highlight)
     assert image.pixelColor(clip_x, 11) == accent
     assert image.pixelColor(outside_x, 11) != accent
+    # The best moment is a tick across the range; Home seeks to it.
+    tl.set_clip(100.0, 25.0, 50.0, best_t=45.0)
+    image = tl.grab().toImage()
+    tick = tl.palette().color(tl.palette().ColorRole.HighlightedText)
+    assert image.pixelColor(round(tl.x_for(45.0)), 11) == tick
+    assert image.pixelColor(round(tl.x_for(37.5)), 11) == accent
+    assert "00:45" in tl.toolTip()
+    with qtbot.waitSignal(tl.seek_requested, timeout=1000) as sig:
+        qtbot.keyClick(tl, Qt.Key.Key_Home)
+    assert sig.args == [45.0]
+    tl.set_clip(100.0, 25.0, 50.0, best_t=70.0)
+    assert tl.best_t == 50.0  # clamped to the range
 
 
 def test_library_panel_shows_folders_and_failures(qtbot):
@@ -87,6 +99,10 @@ def test_library_panel_shows_folders_and_failures(qtbot):
         panel.retry_button.click()
     panel.show_snapshot(LibrarySnapshot(exists=True, folders=snapshot.folders))
     assert not panel.retry_button.isEnabled() and panel.failures.topLevelItemCount() == 0
+    assert panel.features_label.isHidden()
+    # A library indexed before frame features were kept says how many videos lack them.
+    panel.show_snapshot(LibrarySnapshot(exists=True, folders=snapshot.folders, lacking_features=2))
+    assert not panel.features_label.isHidden() and panel.features_label.text().startswith("2 video")
 
 
 def test_indexing_status_text_bar_and_pause(qtbot):
@@ -262,10 +278,11 @@ def test_results_view_keys_and_menu(qtbot, result_factory):
 def test_preview_shows_the_top_frame_and_range(qtbot, result_factory):
     pane = PreviewPane(playback=False)
     qtbot.addWidget(pane)
-    r = result_factory([0.1, 0.9, 0.2], start=83.0, end=95.0)
+    r = result_factory([0.1, 0.9, 0.2], start=83.0, end=95.0, relevance=[0.1, 0.2, 0.3])
     pane.show_item(ResultItem(r, decode_thumbs([f.thumb for f in r.frames])))
     assert pane.title.text() == "beach.mp4"
-    assert pane.subtitle.text() == "01:23\u201301:35 of 05:00"
+    assert pane.subtitle.text() == "best moment 01:25 · 01:23\u201301:35 of 05:00"
+    assert pane.timeline.best_t == 85.0
     assert pane.folder.text() == "/videos/trip"  # on its own line, elided when long
     assert (pane.timeline.clip_start, pane.timeline.clip_end, pane.timeline.duration) == (83.0, 95.0, 300.0)
     assert pane.open_button.isEnabled() and not pane.has_player

@@ -6,6 +6,12 @@ search through the window, and grabs it. Usage (from the repository root):
     .venv/bin/python tests/bench/screenshot.py [--out docs/screenshot.png] [--scale 2] [--dark]
     .venv/bin/python tests/bench/screenshot.py --language zh_CN --query 海边日落 \
         --out docs/screenshot_zh_CN.png
+    .venv/bin/python tests/bench/screenshot.py [--zero-shot] \
+        [--image-from "Holidays 2024/sunset_beach.mp4@17"]
+
+--zero-shot indexes with `tiny` without its head (a zero-shot model, as every downloadable model is),
+so the cards show query-relevance highlights only; --image-from searches with the video's own frame at
+that second (a picture of a moment) instead of the text query.
 """
 
 from __future__ import annotations
@@ -73,7 +79,30 @@ def _frame(seg: tuple[tuple[int, int, int], ...], t: float) -> np.ndarray:
     return img
 
 
-def build_library(home: Path) -> Path:
+def zero_shot_tiny(home: Path) -> str:
+    """`tiny` without its head, saved as a model folder: a zero-shot model (mean pooling)."""
+    from engine.model import load_model
+
+    model = load_model("tiny", device="cpu")
+    model.head = None
+    model.config = model.config.with_head(None)
+    model.save(home / "tiny-zero-shot")
+    return str(home / "tiny-zero-shot")
+
+
+def frame_of(path: Path, t: float, out: Path) -> Path:
+    """The video's own frame at second t, written as a PNG (the picture a user would search with)."""
+    cap = cv2.VideoCapture(str(path))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int(round(t * FPS)))
+    ok, frame = cap.read()
+    cap.release()
+    if not ok:
+        raise SystemExit(f"cannot read second {t} of {path}")
+    cv2.imwrite(str(out), frame)
+    return out
+
+
+def build_library(home: Path, model_spec: str = "tiny") -> Path:
     """Write the videos, add their folders and index them with the tiny model; returns the db path."""
     from engine.indexing import Indexer
     from engine.store import LibraryStore
@@ -92,7 +121,7 @@ def build_library(home: Path) -> Path:
     with LibraryStore.open(db) as store:
         for folder in sorted({(videos / rel).parent for rel in VIDEOS}):
             store.add_folder(str(folder))
-    Indexer(db, model_spec="tiny").run()
+    Indexer(db, model_spec=model_spec).run()
     return db
 
 
@@ -103,6 +132,8 @@ def main() -> int:
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
     parser.add_argument("--query", default="sunset over the sea")
     parser.add_argument("--language", default="en", help='UI language: "en" or "zh_CN" (needs a CJK font)')
+    parser.add_argument("--zero-shot", action="store_true", help="index with a zero-shot model (no head)")
+    parser.add_argument("--image-from", help='search with a frame of a video: "REL_PATH@SECONDS"')
     args = parser.parse_args()
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
@@ -112,7 +143,8 @@ def main() -> int:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     os.environ["GLIMPSE_HOME"] = str(home)
-    db = build_library(home)
+    spec = zero_shot_tiny(home) if args.zero_shot else "tiny"
+    db = build_library(home, spec)
 
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtGui import QColor, QPalette
@@ -143,7 +175,7 @@ def main() -> int:
         }.items():
             pal.setColor(role, QColor(color))
         app.setPalette(pal)
-    settings = AppSettings(model_spec="tiny", device="cpu", watch_folders=False)
+    settings = AppSettings(model_spec=spec, device="cpu", watch_folders=False)
     window = MainWindow(settings, db, playback=False, index_on_start=False)
     window.resize(1280, 800)
     window.show()
@@ -161,8 +193,15 @@ def main() -> int:
                 raise TimeoutError("the window did not get there in time")
 
     wait(lambda: window.snapshot_loaded and window.model is not None)
-    window.search_bar.field.setText(args.query)
-    window.search(args.query)
+    query: object = args.query
+    if args.image_from:
+        from engine.search import ImageQuery
+
+        rel, _, second = args.image_from.rpartition("@")
+        query = ImageQuery(frame_of(home / "Videos" / rel, float(second), home / "query.png"))
+    else:
+        window.search_bar.field.setText(args.query)
+    window.search(query)
     wait(lambda: window.last_outcome is not None or window.last_error is not None)
     if window.last_error is not None:
         raise SystemExit(f"search failed: {window.last_error}")

@@ -45,6 +45,7 @@ def test_status_json_shape(indexed, capsys) -> None:
     assert [Path(f["path"]).name for f in data["failed"]] == ["junk.mp4"]
     assert data["model"] == "tiny" and data["db"] == str(db)
     assert data["reindex_needed"] is False
+    assert data["videos_without_frame_features"] == 0
     code, out, _ = run(capsys, "--db", str(db), "--model", "ViT-B-32-quickgelu:openai", "status", "--json")
     assert code == 0 and json.loads(out)["reindex_needed"] is True
 
@@ -56,12 +57,19 @@ def test_search_json_uses_the_library_model(indexed, capsys) -> None:
     results = json.loads(out)
     assert 1 <= len(results) <= 5
     for r in results:
-        assert set(r) == {"path", "start", "end", "score", "frames", "copies", "offline"}
+        assert set(r) == {"path", "start", "end", "best_t", "score", "frames", "copies", "offline"}
         assert r["offline"] is False
         assert Path(r["path"]).parent == root and r["start"] < r["end"]
-        assert all(set(f) == {"t", "weight"} for f in r["frames"])
+        assert r["start"] <= r["best_t"] <= r["end"]
+        assert all(set(f) == {"t", "weight", "relevance"} for f in r["frames"])
+        assert all(isinstance(f["relevance"], float) for f in r["frames"])
     scores = [r["score"] for r in results]
     assert scores == sorted(scores, reverse=True)
+    code, out, err = run(capsys, "--db", str(db), "search", "a red bar moving", "-k", "1")
+    assert code == 0, err
+    best = results[0]
+    moment = f"@ {int(best['best_t']) // 60:02d}:{int(best['best_t']) % 60:02d} ("
+    assert Path(best["path"]).name in out and moment in out
 
 
 def test_check_and_folders(indexed, capsys, tmp_path: Path) -> None:

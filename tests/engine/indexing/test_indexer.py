@@ -142,7 +142,8 @@ def test_model_change_reencodes_and_never_mixes(tmp_path: Path, library: Path, t
     other = load_model(spec, device="cpu")
     assert other.fingerprint != tiny.fingerprint
     summary = Indexer(db, model=other, model_spec=spec).run()
-    assert summary.indexed == 4
+    # Only the head differs: the stored frame features are re-encoded, nothing is decoded.
+    assert summary.from_features == 4 and summary.indexed == 0
     with LibraryStore.open(db) as store:
         assert {v.fingerprint for v in store.videos()} == {other.fingerprint}
         assert store.get_meta("model_spec") == spec
@@ -293,6 +294,8 @@ def test_a_model_switch_stopped_before_its_first_video_leaves_the_library_search
         assert store.get_meta("model_spec") == "tiny"  # still the model of the stored vectors
     assert search(ImageQuery(_image_of(1, tmp_path / "q.png")), db=db)  # not a "reindex needed" error
     indexer.on_progress = None
+    # The stopped run had set the rows pending (a pending row may hold a changed file), so this run
+    # decodes them rather than trusting their stored frame features.
     assert indexer.run().indexed == 4
     with LibraryStore.open(db) as store:
         assert store.get_meta("model_spec") == spec

@@ -1,0 +1,146 @@
+"""The frame re-rank's cost per query: the second stage at N candidates through the real store.
+
+    taskset -c 0,1 python tests/bench/rerank_bench.py [--videos 2000] [--clips 5] [--n 200] [--json]
+
+A library of random clip vectors and random 512-d frame features (12 frames a clip, int8 as stored) is
+built; for random text-like queries the script times (a) the first stage alone (Searcher.search with
+the re-rank off), (b) the whole two-stage search at N, and (c) the second stage's own parts
+(frame_features fetch + match_frames + rerank) on the first stage's N hits. Figures are medians in ms,
+with two same-run ratios: the added time over the clip-only search, and the second stage over its
+bare arithmetic (int8 -> float32 and one [N*12, 512] mat-vec: the anchor).
+Goal: added_ms ≤ 10 at N=200 on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from engine.rerank import RerankSettings, match_frames, rerank  # noqa: E402
+from engine.search import Searcher  # noqa: E402
+from engine.store import ClipRecord, FrameRecord, LibraryStore  # noqa: E402
+
+DIM = 512
+FRAMES = 12
+
+
+def build(db: Path, videos: int, clips: int, seed: int = 0) -> None:
+    """Random clips whose frames scatter around the clip vector (as real frames do around their mean)."""
+    rng = np.random.default_rng(seed)
+    with LibraryStore.open(db) as store:
+        folder = store.add_folder(str(db.parent / "videos"))
+        with store.batch():
+            for v in range(videos):
+                vid = store.add_pending(folder.id, str(db.parent / f"videos/v{v}.mp4"), 1, 1.0, f"h{v}")
+                records = []
+                for c in range(clips):
+                    centre = rng.standard_normal(DIM).astype(np.float32)
+                    feats = centre + 0.8 * rng.standard_normal((FRAMES, DIM)).astype(np.float32)
+                    frames = [
+                        FrameRecord(t=c * 12.0 + i, weight=1 / FRAMES, thumb=b"", feature=feats[i])
+                        for i in range(FRAMES)
+                    ]
+                    records.append(ClipRecord(c * 12.0, c * 12.0 + 12.0, centre, frames))
+                store.save_video(
+                    vid,
+                    duration=clips * 12.0,
+                    fingerprint="bench",
+                    clips=records,
+                    size=1,
+                    mtime=1.0,
+                    content_hash=f"h{v}",
+                    backbone="bench",
+                )
+
+
+def timed(fn, repeats: int) -> float:
+    """Median ms of fn() over repeats (after one warm call)."""
+    fn()
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--videos", type=int, default=2000)
+    parser.add_argument("--clips", type=int, default=5)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rng = np.random.default_rng(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "lib.db"
+        t0 = time.perf_counter()
+        build(db, args.videos, args.clips)
+        build_s = time.perf_counter() - t0
+        with LibraryStore.open(db, readonly=True) as store:
+            store.vectors.warm()
+            searcher = Searcher(store, None)
+            queries = [
+                q / np.linalg.norm(q) for q in rng.standard_normal((args.queries, DIM)).astype(np.float32)
+            ]
+            settings = RerankSettings(candidates=args.n)
+            first, second, parts = [], [], []
+            for q in queries:
+                hits = store.knn(q, args.n)
+                first.append(timed(lambda q=q: store.knn(q, args.n), 3))
+
+                def stage(q=q, hits=hits) -> None:
+                    feats = store.frame_features([c for c, _ in hits[: args.n]])
+                    rerank(hits, match_frames(q[None, :], feats, settings.temperature), settings)
+
+                parts.append(timed(stage, 3))
+                searcher.rerank = settings
+                second.append(timed(lambda q=q: _search(searcher, q), 3))
+            searcher.rerank = RerankSettings(candidates=0)
+            clip_only = [timed(lambda q=q: _search(searcher, q), 3) for q in queries]
+    # The anchor: the stage's bare arithmetic on the same shapes (int8 -> float32, one mat-vec).
+    codes = rng.integers(-127, 128, (args.n * FRAMES, DIM), dtype=np.int8)
+    anchor = timed(lambda: codes.astype(np.float32) @ queries[0], 20)
+    p = statistics.median
+    data = {
+        "clips": args.videos * args.clips,
+        "n": args.n,
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpus": len(os.sched_getaffinity(0)),
+        "knn_ms": round(p(first), 3),
+        "second_stage_ms": round(p(parts), 3),
+        "search_clip_only_ms": round(p(clip_only), 3),
+        "search_two_stage_ms": round(p(second), 3),
+        "added_ms": round(p(second) - p(clip_only), 3),
+        "added_over_clip_only": round((p(second) - p(clip_only)) / p(clip_only), 3),
+        "anchor_ms": round(anchor, 3),
+        "second_stage_over_anchor": round(p(parts) / anchor, 2),
+        "build_s": round(build_s, 1),
+    }
+    print(json.dumps(data) if args.json else json.dumps(data, indent=2))
+    return 0
+
+
+def _search(searcher: Searcher, q: np.ndarray) -> None:
+    """Searcher.search for a query vector (as a text query would give after encoding)."""
+    vector, frames = q, q[None, :]
+    searcher.query_vectors = lambda _query: (vector, frames, [])  # type: ignore[method-assign]
+    searcher.search("bench", k=20)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
