@@ -101,6 +101,8 @@ class LibraryStore(LibraryQueries):
                     require_current(conn, db)
                 else:
                     migrate(conn, db)
+            if not readonly:
+                store.vectors.prepare()  # a big library's ANN index: loaded, or built in the background
         except BaseException:
             store.close()
             raise

@@ -2,7 +2,7 @@
 
 A database whose version is higher than the last migration here was written by a newer Glimpse and is
 refused (SchemaTooNewError) rather than half-understood. The vector table is not a migration: its
-dimension comes from the model and it is made by engine.store.vectors when first needed.
+dimension comes from the model and it is made by engine.store.vec_table when first needed.
 """
 
 from __future__ import annotations
@@ -79,6 +79,13 @@ def m001_initial(conn: Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m002_ann_library_id(conn: Connection) -> None:
+    # A random id per library: a saved ANN index beside the file names the library it was built from,
+    # so an index copied in from another library is never trusted.
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('library_id', lower(hex(randomblob(16))))")
 
 
 def schema_version(conn: Connection) -> int:
