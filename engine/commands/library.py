@@ -267,6 +267,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         fingerprint = store.get_meta("model_fingerprint")
         folders_ = store.list_folders()
         db = str(store.path)
+        index = store.vector_index_status()
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
     asked = ctx.obj.model
     reindex_needed = stale or bool(asked and model and asked != model)
@@ -284,6 +285,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "reindex_needed": reindex_needed,
         "db": db,
         "folders": [{"path": f.path, "online": f.online, "polling": f.polling} for f in folders_],
+        "vector_index": {
+            "state": str(index.state), "vectors": index.vectors, "done": index.done, "total": index.total
+        },
     }
     if as_json:
         _echo_json(data)
@@ -298,6 +302,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         f"{v['failed']} failed, {v['offline']} offline"
     )
     click.echo(f"Clips:   {counts.clips}")
+    click.echo(f"Index:   {index.sentence()}")
     for f in folders_:
         state = "offline" if not f.online else "polling (no file events)" if f.polling else "online"
         click.echo(f"Folder:  {f.path} [{state}]")

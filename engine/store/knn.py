@@ -29,7 +29,7 @@ from engine.errors import QueryError
 from engine.results import SearchFilters
 from engine.store import ann_build, vec_table
 from engine.store import filters as flt
-from engine.store.ann import AnnIndex
+from engine.store.ann import AnnIndex, paths_for
 from engine.store.ann_build import IndexState, IndexStatus
 from engine.store.db import Connection, connect, read_transaction
 
@@ -111,15 +111,19 @@ class VectorSearch:
             conn.close()
 
     def prepare(self, *, wait: bool = False) -> bool:
-        """Load the saved index, or build it (in the background unless `wait`); True when ready."""
+        """Load the saved index, or build it (after `build_delay_s` in the background unless `wait`).
+
+        Returns True when the index is ready. Called by every writable open (the indexer, the app):
+        a big library gets its index once, in the background, while exact search answers.
+        """
         with self._own_snapshot() as c:
             dim = vec_table.vector_dim(c)
             if dim is None or vec_table.clip_count(c) < self.ann_min:
                 return False
             with self._lock:
-                if self._ready(c, dim, delay=None if wait else 0.0) is not None:
-                    return True
-        return False
+                if not wait and self._ann is None and paths_for(self._path)[0].exists():
+                    return False  # the first query loads it (checked and caught up)
+                return self._ready(c, dim, delay=None if wait else -1.0) is not None
 
     # --- queries ----------------------------------------------------------------------------------
     def knn(

@@ -101,8 +101,7 @@ class LibraryStore(LibraryQueries):
                     require_current(conn, db)
                 else:
                     migrate(conn, db)
-            if not readonly:
-                store.vectors.prepare()  # a big library's ANN index: loaded, or built in the background
+                    store.vectors.prepare()  # a big library's ANN index: built once, in the background
         except BaseException:
             store.close()
             raise
