@@ -220,6 +220,19 @@ class Builder:
             pass
 
 
+def _alive(pid: int) -> bool:
+    """True when a process of this id runs (a builder that died leaves its progress file behind)."""
+    if os.name == "nt":
+        return True  # signal 0 means CTRL_C_EVENT there; the file's age decides alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but is not ours to signal
+    return True
+
+
 def progress_path(db: Path) -> Path:
     return db.with_name(db.name + ".ann.progress")
 
@@ -228,7 +241,7 @@ def saved_status(db: Path, clips: int, ann_min: int) -> IndexStatus:
     """The ANN index's state as seen from another process: a build in progress, a saved file, or none."""
     try:
         info = json.loads(progress_path(db).read_text())
-        if time.time() - float(info["at"]) < 30:
+        if _alive(int(info["pid"])) and time.time() - float(info["at"]) < 3600:
             return IndexStatus(IndexState.BUILDING, 0, int(info["done"]), int(info["total"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass
