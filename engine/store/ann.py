@@ -65,6 +65,10 @@ def faiss_module() -> Any:
                 os.environ["FAISS_SIMD_LEVEL"] = level.upper()
             import faiss
 
+            # One OpenMP thread: a query (one vector) gains nothing from more, and a background build
+            # must not spin-wait against the indexer and the UI for the same cores (a 20k build took
+            # 199 s with FAISS's default team on this loaded 2-core box).
+            faiss.omp_set_num_threads(1)
             _faiss = faiss
         return _faiss
 

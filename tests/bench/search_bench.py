@@ -229,9 +229,11 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
 
 
 def compare_run(args: argparse.Namespace, out: dict[str, object]) -> None:
-    """FAISS IVF-PQ (the store's index) against usearch HNSW on the same vectors, exact re-score of 400."""
-    from usearch.index import Index
+    """FAISS IVF-PQ (the store's index) against usearch HNSW on the same vectors, exact re-score of 400.
 
+    usearch is imported after FAISS has built its index: with usearch (its numkong kernels) loaded
+    first, faiss.index_factory crashed this process (segfault, faiss-cpu 1.15.1, usearch 2.26.6).
+    """
     _, data, queries = vectors(args.vectors, args.n, args.dim, args.queries)
     truth = exact_top(iter([data]), queries)
     ids = np.arange(args.n, dtype=np.int64)
@@ -251,6 +253,8 @@ def compare_run(args: argparse.Namespace, out: dict[str, object]) -> None:
         "build_s": round(f_build, 1), "p50_ms": p(f_times, 50), "recall_at_10": recall(f_hits, truth),  # type: ignore[arg-type]
         "bytes_per_vector": round(faiss_index.nbytes / args.n, 1),
     }  # fmt: skip
+    from usearch.index import Index
+
     t0 = time.perf_counter()
     u = Index(
         ndim=args.dim, metric="ip", dtype="i8", connectivity=16, expansion_add=128, expansion_search=400
