@@ -156,7 +156,7 @@ class Builder:
         self._stop.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=60)
+            thread.join(timeout=15)  # training cannot be interrupted; the thread is a daemon
 
     def reset(self) -> None:
         self._stop.clear()
