@@ -341,6 +341,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
         offline = store.offline_roots()  # as the disk is now, not as of the last scan
         store_videos = {f.id: store.videos(folder_id=f.id) for f in folders_ if f.path in offline}
         db = str(store.path)
+        index = store.vector_index_status()
         stale = any(v.fingerprint and v.fingerprint != fingerprint for v in store.videos(status="indexed"))
         lacking = store.videos_lacking_features()
     asked = config.canonical_model_spec(ctx.obj.model) if ctx.obj.model else None
@@ -362,6 +363,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
         "folders": [
             {"path": f.path, "online": f.path not in offline, "polling": f.polling} for f in folders_
         ],
+        "vector_index": {
+            "state": str(index.state), "vectors": index.vectors, "done": index.done, "total": index.total
+        },
     }
     if as_json:
         _echo_json(data)
@@ -381,6 +385,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
             f"Frames:  {lacking} videos have no frame features yet (no moments or frame re-rank for them); "
             "`glimpse reindex` fills them"
         )
+    click.echo(f"Index:   {index.sentence()}")
     for f in folders_:
         state = "offline" if f.path in offline else "polling (no file events)" if f.polling else "online"
         click.echo(f"Folder:  {shown(f.path)} [{state}]")

@@ -1,10 +1,13 @@
-"""store.knn(): sqlite-vec's exact scan for small libraries, the in-memory int8 index for big ones.
+"""store.knn() and store.candidates(): exact search for small libraries, the FAISS index for big ones.
 
-The index is derived data: it is built from SQLite inside one read transaction and follows the
-writer through `vector_log` (every vector insert/delete, in commit order). Each query first catches
-up (a cheap max(seq) lookup when nothing changed); a model change (vec_epoch) or a reader too far
-behind the log rebuilds it. Candidates from the int8 scan are re-ranked exactly with the float32
-vectors stored in SQLite, so returned scores are exact cosines.
+Small libraries (and small filtered sets) are answered exactly by sqlite-vec's KNN. A library of
+`ann_min` clips or more gets an IVF-PQ index (engine.store.ann), saved beside the database: an opener
+loads it, checks it belongs to this library and vector table, and replays `vector_log` (every vector
+insert/delete, in commit order) from the seq it reflects. A missing, foreign, stale or unreadable
+index is rebuilt on a background thread while exact search answers. Every query catches up with the
+log inside its own read snapshot first, and the index's candidates are re-scored exactly with the
+float32 vectors read from SQLite in that snapshot: a deleted clip has no vector there and drops out,
+and the scores returned are true cosines.
 
 One VectorSearch serves every LibraryStore of the same database file in this process
 (`VectorSearch.for_path`): the GUI opens a short-lived store per search, and the index must outlive it.
@@ -16,7 +19,6 @@ import atexit
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,31 +27,29 @@ import numpy as np
 
 from engine.errors import QueryError
 from engine.results import SearchFilters
+from engine.store import ann_build, vec_table
 from engine.store import filters as flt
-from engine.store import vec_table
-from engine.store.db import Connection, connect, read_transaction, rows
-from engine.store.vectors import VectorIndex
+from engine.store.ann import AnnIndex, paths_for
+from engine.store.ann_build import IndexState, IndexStatus
+from engine.store.db import Connection, connect, read_transaction
 
 log = logging.getLogger(__name__)
 
-#: Below this many clips sqlite-vec's exact scan is fast enough (about 35 ms at 50k x 512).
-ACCEL_MIN_VECTORS = 50_000
-#: Extra candidates re-ranked exactly beyond k, absorbing int8 rounding near the k-th score: at 1M
-#: random 512-d vectors, re-ranking the int8 top 20 already gives recall@10 = 1.0 (top 10 alone: 0.96).
-RERANK_MARGIN_MIN = 16
-RERANK_MARGIN_MAX = 64
-#: A big library's index starts building this long after its first query.
+#: Below this many clips sqlite-vec's exact scan answers (it takes ~0.8 us a clip at 512-d, so
+#: ~16 ms here; an ANN index would not pay for its build and upkeep).
+ANN_MIN_VECTORS = 20_000
+#: Candidates the index proposes for exact re-scoring (at least; 2 n when more are asked for).
+RERANK_DEPTH = 400
+#: A filter passing at most this many clips is answered exactly.
+EXACT_FILTER_MAX = 20_000
+#: The index is saved again after this many replayed changes (and when the process ends).
+SAVE_AFTER = 20_000
+#: A read-only opener (a one-shot CLI search) starts a missing index's build this long after its query.
 BUILD_DELAY_S = 2.0
 
 
 class VectorSearch:
-    """Answers store.knn(); builds the in-memory index (in the background) and keeps it in step with SQLite.
-
-    Packing a million rows takes ~15 s, so a big library's index is built on a background thread (with
-    its own connection) that starts `build_delay_s` after the first query (a one-shot CLI search has
-    exited by then and never pays for it); until it is ready queries use sqlite-vec's exact scan.
-    `warm(wait=True)` builds it now (the GUI at startup, benchmarks).
-    """
+    """Answers store.knn()/candidates(); keeps the saved ANN index in step with SQLite."""
 
     _shared: dict[str, VectorSearch] = {}
     _shared_lock = threading.Lock()
@@ -64,32 +64,42 @@ class VectorSearch:
                 found = cls._shared[key] = cls(Path(key))
             return found
 
-    def __init__(self, path: Path, *, accel_min: int = ACCEL_MIN_VECTORS) -> None:
+    def __init__(self, path: Path, *, ann_min: int = ANN_MIN_VECTORS) -> None:
         self._path = path
         self._lock = threading.Lock()
-        self._index: VectorIndex | None = None
-        self._direct_fetch = False
-        self._builder: threading.Thread | None = None
-        self._stop = threading.Event()
-        self.accel_min = accel_min
-        self.margin_min = RERANK_MARGIN_MIN
+        self._ann: AnnIndex | None = None
+        self._load_tried = False
+        self._unsaved = 0
+        self._builder = ann_build.Builder(path)
+        self.ann_min = ann_min
+        self.depth = RERANK_DEPTH
         self.background = True
         self.build_delay_s = BUILD_DELAY_S
 
     @property
-    def index(self) -> VectorIndex | None:
-        """The in-memory index, once built."""
-        return self._index
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def index(self) -> AnnIndex | None:
+        """The ANN index, once loaded or built."""
+        return self._ann
+
+    def status(self) -> IndexStatus:
+        """Where the ANN index stands in this process (for `glimpse status` and the app)."""
+        ann = self._ann
+        if ann is not None:
+            return IndexStatus(IndexState.READY, ann.size, ann.size, ann.size)
+        return self._builder.status()
 
     def clear(self) -> None:
-        """Stop any background build and drop the in-memory index (on close)."""
-        self._stop.set()
-        builder = self._builder
-        if builder is not None and builder is not threading.current_thread():
-            builder.join(timeout=30)
+        """Stop any background build, save unsaved replayed changes, drop the in-memory index."""
+        self._builder.stop()
         with self._lock:
-            self._index = None
-        self._stop.clear()
+            self._save_locked()
+            self._ann = None
+            self._load_tried = False
+        self._builder.reset()
 
     @contextmanager
     def _own_snapshot(self) -> Iterator[Connection]:
@@ -100,168 +110,119 @@ class VectorSearch:
         finally:
             conn.close()
 
-    def warm(self, *, wait: bool = True) -> bool:
-        """Build the index now; True when it is ready (False for an empty library or when not waiting)."""
+    def prepare(self, *, wait: bool = False) -> bool:
+        """Load the saved index, or build it (after `build_delay_s` in the background unless `wait`).
+
+        Returns True when the index is ready. Called by every writable open (the indexer, the app):
+        a big library gets its index once, in the background, while exact search answers.
+        """
         with self._own_snapshot() as c:
             dim = vec_table.vector_dim(c)
-            if dim is None:
+            if dim is None or vec_table.clip_count(c) < self.ann_min:
                 return False
             with self._lock:
-                if self._usable(c, dim):
-                    return True
-        if not wait:
-            self._start_builder(delay=0.0)
-            return False
-        with self._own_snapshot() as c:
-            self._build_now(c, dim)
-        return self._index is not None
+                if not wait and self._ann is None and paths_for(self._path)[0].exists():
+                    return False  # the first query loads it (checked and caught up)
+                return self._ready(c, dim, delay=None if wait else -1.0) is not None
 
+    # --- queries ----------------------------------------------------------------------------------
     def knn(
         self, c: Connection, vector: np.ndarray, k: int, filters: SearchFilters | None
     ) -> list[tuple[int, float]]:
         """(clip_id, cosine) of the k best clips, best first, read through `c` (inside a read snapshot)."""
-        k = max(1, min(int(k), vec_table.MAX_K))
-        with self._lock:
-            dim = vec_table.vector_dim(c)
-            if dim is None:
+        return self.candidates(c, vector, k, filters)
+
+    def candidates(
+        self, c: Connection, vector: np.ndarray, n: int, filters: SearchFilters | None
+    ) -> list[tuple[int, float]]:
+        """The n best clips as (clip_id, exact cosine), best first; what a re-rank stage starts from."""
+        n = max(1, min(int(n), vec_table.MAX_K))
+        dim = vec_table.vector_dim(c)
+        if dim is None:
+            return []
+        query = unit_query(vector, dim)
+        allowed: np.ndarray | None = None
+        if not flt.is_empty(filters):
+            allowed = np.array(flt.candidate_clips(c, filters), np.int64)  # type: ignore[arg-type]
+            if not len(allowed):
                 return []
-            query = unit_query(vector, dim)
-            if _writing(c):
-                # Uncommitted changes must not leak into the shared index: answer exactly instead.
-                candidates = None if flt.is_empty(filters) else flt.candidate_clips(c, filters)  # type: ignore[arg-type]
-                return vec_table.knn(c, query.tobytes(), k, candidates)
-            index = self._index if self._usable(c, dim) else None
-            if index is None and vec_table.clip_count(c) >= self.accel_min:
-                if self.background:
-                    self._start_builder(delay=self.build_delay_s)
-                else:
-                    index = self._build_locked(c, dim)
-            if index is None:
-                candidates = None if flt.is_empty(filters) else flt.candidate_clips(c, filters)  # type: ignore[arg-type]
-                return vec_table.knn(c, query.tobytes(), k, candidates)
-            videos = None
-            if not flt.is_empty(filters):
-                videos = np.array(flt.candidate_videos(c, filters), np.int64)  # type: ignore[arg-type]
-                if not len(videos):
-                    return []
-            margin = max(self.margin_min, min(RERANK_MARGIN_MAX, k // 2))
-            ids = index.candidates(query, k + margin, videos)
-            fetch = vec_table.fetch_direct if self._direct_fetch else vec_table.fetch
-            vectors = fetch(c, ids.tolist(), dim)
-        scored = [(cid, float(np.dot(vec, query))) for cid, vec in vectors.items()]
-        scored.sort(key=lambda item: -item[1])
-        return scored[:k]
+            if len(allowed) <= EXACT_FILTER_MAX:
+                return vec_table.knn(c, query.tobytes(), n, allowed.tolist())
+        with self._lock:
+            ann = None if _writing(c) else self._ready(c, dim)
+            if ann is None:
+                return vec_table.knn(c, query.tobytes(), n, None if allowed is None else allowed.tolist())
+            ids = ann.search(query, max(self.depth, 2 * n), allowed)
+        found, vectors = vec_table.fetch_matrix(c, ids.tolist(), dim)
+        scores = vectors @ query
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(int(found[i]), float(scores[i])) for i in order]
 
     # --- the index's life -------------------------------------------------------------------------
+    def _ready(self, c: Connection, dim: int, delay: float | None = -1.0) -> AnnIndex | None:
+        """The index, caught up with the snapshot `c` reads; None when exact search must answer.
+
+        A missing index is built after `delay` seconds in the background (-1: `build_delay_s`), or on
+        this thread when `delay` is None or `background` is off.
+        """
+        if self._ann is None and not self._load_tried:
+            self._load_tried = True
+            self._ann = ann_build.load_checked(self._path, c, dim)
+        ann = self._ann
+        if ann is not None:
+            if ann.state.last_seq > vec_table.log_position(c):
+                return None  # this snapshot is older than the index (another thread caught it up)
+            if self._usable(c, dim):
+                return ann
+        if vec_table.clip_count(c) >= self.ann_min:
+            if self.background and delay is not None:
+                self._start_build(delay=self.build_delay_s if delay < 0 else delay)
+            else:
+                self._builder.run_with(c, self._install_locked)
+                return self._ann
+        return None
+
     def _usable(self, c: Connection, dim: int) -> bool:
-        """True when the index exists and now reflects the snapshot `c` reads (caught up if needed)."""
-        index = self._index
-        if index is None:
+        """True when the index belongs to this vector table and now reflects `c` (caught up)."""
+        ann = self._ann
+        if ann is None:
             return False
-        if index.epoch == vec_table.epoch(c) and index.dim == dim and self._catch_up(c, index):
-            return True
-        self._index = None
+        if ann_build.same_table(ann, c, dim):
+            replayed = ann_build.catch_up(ann, c)
+            if replayed is not None:
+                self._unsaved += replayed
+                if self._unsaved >= SAVE_AFTER:
+                    self._save_locked()
+                return True
+        log.info("the vector index is out of step with the library; rebuilding it")
+        self._ann = None
         return False
 
-    def _start_builder(self, delay: float) -> None:
-        if self._builder is not None and self._builder.is_alive():
-            return
-        self._builder = threading.Thread(
-            target=self._build_in_background, args=(delay,), name="glimpse-vector-index", daemon=True
-        )
-        self._builder.start()
+    def _start_build(self, delay: float) -> None:
+        self._builder.start(delay, self._install)
 
-    def _build_in_background(self, delay: float) -> None:
-        if self._stop.wait(delay):
-            return
-        try:
-            with self._own_snapshot() as c:
-                dim = vec_table.vector_dim(c)
-                if dim is not None:
-                    self._build_now(c, dim)
-        except Exception:  # noqa: BLE001 - searches fall back to sqlite-vec; the log keeps the cause
-            log.exception("building the vector index failed")
+    def _install(self, ann: AnnIndex) -> None:
+        with self._lock:
+            self._install_locked(ann)
 
-    def _build_now(self, c: Connection, dim: int) -> None:
-        """Build from this snapshot without holding the lock, then install it (searches catch it up)."""
-        index = self._build(c, dim, vec_table.epoch(c))
-        if index is not None and not self._stop.is_set():
-            with self._lock:
-                if self._index is None or self._index.last_seq < index.last_seq:
-                    self._index = index
+    def _install_locked(self, ann: AnnIndex) -> None:
+        if self._ann is None or self._ann.state.last_seq < ann.state.last_seq:
+            self._ann = ann
+            self._unsaved = 0
+            self._load_tried = True
 
-    def _build_locked(self, c: Connection, dim: int) -> VectorIndex | None:
-        self._index = self._build(c, dim, vec_table.epoch(c))
-        return self._index
-
-    def _build(self, c: Connection, dim: int, epoch: int) -> VectorIndex | None:
-        t0 = time.perf_counter()
-        direct = vec_table.direct_fetch_agrees(c, dim)
-        last_seq = vec_table.log_position(c)
-        pairs = rows(c, "SELECT id, video_id FROM clips ORDER BY id")
-        table = np.array(pairs, np.int64).reshape(-1, 2)
-        video_of = (table[:, 0], table[:, 1])
-        stop = self._stop.is_set
-        index = VectorIndex.build(
-            vec_table.iter_all(c, dim), video_of, dim=dim, epoch=epoch, last_seq=last_seq, cancelled=stop
-        )
-        if index is not None and index.size != len(table):
-            log.warning(
-                "vector index read %d vectors for %d clips; reading row by row", index.size, len(table)
-            )
-            index = VectorIndex.build(
-                vec_table.iter_all(c, dim, fast=False),
-                video_of,
-                dim=dim,
-                epoch=epoch,
-                last_seq=last_seq,
-                cancelled=stop,
-            )
-        if index is None:
-            return None
-        self._direct_fetch = direct
-        log.info(
-            "vector index built: %d vectors, %.0f MB, %s kernel, %s re-rank reads, %.1f s",
-            index.size,
-            index.nbytes / 1e6,
-            index.backend,
-            "direct" if direct else "sqlite-vec",
-            time.perf_counter() - t0,
-        )
-        return index
-
-    def _catch_up(self, c: Connection, index: VectorIndex) -> bool:
-        """Apply logged changes since the index was made; False when it must be rebuilt instead."""
-        behind = vec_table.pending_changes(c, index.last_seq)
-        if behind == 0:
-            return True
-        if behind > max(50_000, index.size // 4):
-            return False  # fetching that many rows one by one is slower than a rebuild
-        oldest, changes = vec_table.log_since(c, index.last_seq)
-        if oldest is None or oldest > index.last_seq + 1:
-            return False  # the log was trimmed past us
-        final: dict[int, bool] = {}
-        for cid, added in changes:
-            final[cid] = added
-        added_ids = [cid for cid, added in final.items() if added]
-        fetch = vec_table.fetch_direct if self._direct_fetch else vec_table.fetch
-        vectors = fetch(c, added_ids, index.dim)
-        videos = dict(
-            rows(
-                c,
-                "SELECT id, video_id FROM clips WHERE id IN (SELECT value FROM json_each(?))",
-                (vec_table.json_ids(added_ids),),
-            )
-        )
-        added_map = {cid: (int(videos.get(cid, -1)), vectors[cid]) for cid in added_ids if cid in vectors}
-        index.apply(added_map, {cid for cid, added in final.items() if not added})
-        index.last_seq = vec_table.log_position(c)
-        return True
+    def _save_locked(self) -> None:
+        if self._ann is not None and self._unsaved:
+            try:
+                self._ann.save(self._path)
+                self._unsaved = 0
+            except OSError as err:  # a read-only folder: the log replay on the next open covers it
+                log.warning("could not save the vector index beside %s: %s", self._path, err)
 
 
 @atexit.register
 def _stop_builders() -> None:
-    """Stop background builds before the interpreter tears down (no thread left inside SQLite or torch)."""
+    """Stop background builds and save replayed changes before the interpreter tears down."""
     with VectorSearch._shared_lock:
         searches = list(VectorSearch._shared.values())
     for search in searches:
@@ -269,7 +230,7 @@ def _stop_builders() -> None:
 
 
 def _writing(c: Connection) -> bool:
-    """True inside a write transaction on this connection."""
+    """True inside a write transaction on this connection (uncommitted rows must not reach the index)."""
     try:
         return bool(c.txn_state("main") == 2)  # SQLITE_TXN_WRITE
     except Exception:  # noqa: BLE001 - an older apsw: assume the worst only when not in autocommit

@@ -94,6 +94,7 @@ class LibraryStore(LibraryQueries):
                     require_current(conn, db)
                 else:
                     migrate(conn, db)
+                    store.vectors.prepare()  # a big library's ANN index: built once, in the background
         except BaseException:
             store.close()
             raise

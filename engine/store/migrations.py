@@ -6,7 +6,7 @@ a migration this code does not know came from another build and is refused, not 
 
 A database whose version is higher than the last migration here was written by a newer Glimpse and is
 refused (SchemaTooNewError) rather than half-understood. The vector table is not a migration: its
-dimension comes from the model and it is made by engine.store.vectors when first needed.
+dimension comes from the model and it is made by engine.store.vec_table when first needed.
 """
 
 from __future__ import annotations
@@ -112,6 +112,13 @@ def m002_frame_features(conn: Connection) -> None:
         );
         """
     )
+
+
+@migration
+def m003_ann_library_id(conn: Connection) -> None:
+    # A random id per library: a saved ANN index beside the file names the library it was built from,
+    # so an index copied in from another library is never trusted.
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('library_id', lower(hex(randomblob(16))))")
 
 
 def schema_version(conn: Connection) -> int:

@@ -13,6 +13,7 @@ from engine.results import SearchFilters
 from engine.store import filters as flt
 from engine.store import frame_features as ff
 from engine.store import vec_table
+from engine.store.ann_build import IndexState, IndexStatus, saved_status
 from engine.store.db import Connection, rows, scalar
 from engine.store.integrity import find_problems
 from engine.store.knn import VectorSearch
@@ -122,6 +123,26 @@ class LibraryQueries:
         """
         with self._read() as c:
             return self.vectors.knn(c, vector, k, filters)
+
+    def candidates(
+        self, vector: np.ndarray, n: int = 200, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        """Candidate clips for a re-rank stage: the n best (clip_id, exact cosine), best first.
+
+        Small libraries and small filtered sets are searched exactly; big ones through the ANN index,
+        whose candidates are re-scored with the stored float32 vectors (scores are true cosines).
+        """
+        with self._read() as c:
+            return self.vectors.candidates(c, vector, n, filters)
+
+    def vector_index_status(self) -> IndexStatus:
+        """The ANN index's state: none (exact search), building (with progress) or ready."""
+        here = self.vectors.status()
+        if here.state is not IndexState.NONE:
+            return here
+        with self._read() as c:
+            clips = vec_table.clip_count(c)
+        return saved_status(self.vectors.path, clips, self.vectors.ann_min)
 
     def filter_candidates(self, filters: SearchFilters) -> list[int]:
         """Clip ids whose videos pass the filters, ascending."""

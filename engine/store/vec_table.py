@@ -88,7 +88,7 @@ def as_blob(vector: np.ndarray, dim: int) -> bytes:
 
 
 def insert(conn: Connection, pairs: Sequence[tuple[int, bytes]]) -> None:
-    """Insert (clip_id, blob) pairs and log them."""
+    """Insert (clip_id, blob) pairs and log them (the ANN index follows the log)."""
     conn.executemany(f"INSERT INTO {TABLE}(clip_id, embedding) VALUES (?, ?)", pairs)
     conn.executemany("INSERT INTO vector_log(clip_id, added) VALUES (?, 1)", [(cid,) for cid, _ in pairs])
     trim_log(conn)
@@ -194,26 +194,8 @@ def count(conn: Connection) -> int:
     return int(scalar(conn, f"SELECT count(*) FROM {TABLE}"))
 
 
-def _chunks_fast(conn: Connection, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Read vec0's chunk tables directly: whole 1024-vector blobs instead of one lookup per row."""
-    cursor = conn.cursor()
-    try:
-        for size, validity, rowids, vectors in cursor.execute(
-            f"SELECT c.size, c.validity, c.rowids, v.vectors FROM {TABLE}_chunks c "
-            f"JOIN {TABLE}_vector_chunks00 v ON v.rowid = c.chunk_id"
-        ):
-            size = int(size)
-            valid = np.unpackbits(np.frombuffer(validity, np.uint8), bitorder="little")[:size].astype(bool)
-            ids = np.frombuffer(rowids, "<i8", count=size)
-            mat = np.frombuffer(vectors, "<f4", count=size * dim).reshape(size, dim)
-            if valid.any():
-                yield ids[valid].astype(np.int64), mat[valid]
-    finally:
-        cursor.close()
-
-
-def _chunks_slow(conn: Connection, dim: int, batch: int = 8192) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """The documented way: one row at a time through the virtual table (about 20x slower)."""
+def iter_all(conn: Connection, dim: int, batch: int = 8192) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every stored (clip ids, vectors) in blocks, through the vec0 table's documented full scan."""
     ids: list[int] = []
     blobs: list[bytes] = []
     for cid, blob in conn.execute(f"SELECT clip_id, embedding FROM {TABLE}"):
@@ -226,73 +208,10 @@ def _chunks_slow(conn: Connection, dim: int, batch: int = 8192) -> Iterator[tupl
         yield np.array(ids, np.int64), np.frombuffer(b"".join(blobs), "<f4").reshape(-1, dim)
 
 
-def _fast_path_agrees(conn: Connection, dim: int) -> bool:
-    """Check the direct chunk reader against sqlite-vec's own lookups on a sample of rows."""
-    try:
-        sample: dict[int, np.ndarray] = {}
-        for ids, mat in _chunks_fast(conn, dim):
-            for i in range(0, len(ids), max(1, len(ids) // 4)):
-                sample[int(ids[i])] = mat[i]
-            if len(sample) >= 32:
-                break
-        if not sample:
-            return count(conn) == 0
-        official = fetch(conn, list(sample), dim)
-        return len(official) == len(sample) and all(np.array_equal(official[i], v) for i, v in sample.items())
-    except Exception:  # noqa: BLE001 - any surprise in sqlite-vec's internals means: use the slow path
-        return False
-
-
-def iter_all(conn: Connection, dim: int, *, fast: bool = True) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every stored (clip ids, vectors) in blocks, for building an in-memory index.
-
-    sqlite-vec's internal chunk layout is read directly when a sample of rows matches its
-    official lookups (about 20x faster at 1M vectors); otherwise rows come through the virtual table.
-    """
-    if fast and _fast_path_agrees(conn, dim):
-        yield from _chunks_fast(conn, dim)
-    else:
-        log.info("reading vectors row by row (sqlite-vec chunk layout not recognised)")
-        yield from _chunks_slow(conn, dim)
-
-
-def fetch_direct(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.ndarray]:
-    """Like fetch(), reading each vector's 4*dim bytes straight from its chunk blob (about 30x faster)."""
-    if not clip_ids:
-        return {}
-    places = rows(
-        conn,
-        f"SELECT rowid, chunk_id, chunk_offset FROM {TABLE}_rowids "
-        "WHERE rowid IN (SELECT value FROM json_each(?))",
-        (json_ids(clip_ids),),
-    )
-    out: dict[int, np.ndarray] = {}
-    blob = None
-    width = 4 * dim
-    try:
-        for cid, chunk, offset in sorted(places, key=lambda r: (r[1], r[2])):
-            if blob is None:
-                blob = conn.blob_open("main", f"{TABLE}_vector_chunks00", "vectors", int(chunk), False)
-            else:
-                blob.reopen(int(chunk))
-            blob.seek(int(offset) * width)
-            out[int(cid)] = np.frombuffer(blob.read(width), "<f4", count=dim)
-    finally:
-        if blob is not None:
-            blob.close()
-    return out
-
-
-def direct_fetch_agrees(conn: Connection, dim: int, sample: int = 32) -> bool:
-    """Check fetch_direct against sqlite-vec's own lookups on a sample of stored rows."""
-    try:
-        ids = [
-            int(r[0])
-            for r in rows(conn, f"SELECT rowid FROM {TABLE}_rowids ORDER BY random() LIMIT ?", (sample,))
-        ]
-        if not ids:
-            return False
-        official, direct = fetch(conn, ids, dim), fetch_direct(conn, ids, dim)
-        return official.keys() == direct.keys() and all(np.array_equal(official[i], direct[i]) for i in ids)
-    except Exception:  # noqa: BLE001 - any surprise in sqlite-vec's internals means: use fetch()
-        return False
+def fetch_matrix(conn: Connection, clip_ids: Sequence[int], dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """(found clip ids, their vectors as one [n, dim] matrix) by point lookups; missing ids are left out."""
+    # In rowid order: neighbouring rows share vec0 chunks and pages (measured 5x faster than random order).
+    found = fetch(conn, sorted(clip_ids), dim)
+    if not found:
+        return np.zeros(0, np.int64), np.zeros((0, dim), np.float32)
+    return np.fromiter(found, np.int64, len(found)), np.stack(list(found.values()))

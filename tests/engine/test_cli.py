@@ -46,6 +46,7 @@ def test_status_json_shape(indexed, capsys) -> None:
     assert data["model"] == "tiny" and data["db"] == str(db)
     assert data["reindex_needed"] is False
     assert data["videos_without_frame_features"] == 0
+    assert data["vector_index"]["state"] == "none"  # a small library is searched exactly
     code, out, _ = run(capsys, "--db", str(db), "--model", "ViT-B-32-quickgelu:openai", "status", "--json")
     assert code == 0 and json.loads(out)["reindex_needed"] is True
 

@@ -1,4 +1,4 @@
-"""KNN through both paths (sqlite-vec exact scan, in-memory int8 index), filters and index upkeep."""
+"""KNN through both paths (sqlite-vec exact scan, the FAISS ANN index) and filters; upkeep: test_ann.py."""
 
 from __future__ import annotations
 
@@ -11,15 +11,20 @@ import pytest
 from engine.errors import QueryError
 from engine.results import SearchFilters
 from engine.store import ClipRecord, LibraryStore
-from engine.store.vectors import Int8Matrix, VectorIndex, quantize
 
 from .conftest import DIM, add_video, unit
 
 
-@pytest.fixture(params=["sqlite-vec", "int8-index"])
-def kstore(request: pytest.FixtureRequest, store: LibraryStore) -> LibraryStore:
-    """The same store answering through sqlite-vec or through the in-memory index."""
-    store.vectors.accel_min = 10**9 if request.param == "sqlite-vec" else 0
+@pytest.fixture(params=["sqlite-vec", "ann-index"])
+def kstore(
+    request: pytest.FixtureRequest, store: LibraryStore, monkeypatch: pytest.MonkeyPatch
+) -> LibraryStore:
+    """The same store answering through sqlite-vec or through the ANN index (filters too)."""
+    from engine.store import knn
+
+    store.vectors.ann_min = 10**9 if request.param == "sqlite-vec" else 0
+    if request.param == "ann-index":
+        monkeypatch.setattr(knn, "EXACT_FILTER_MAX", 0)
     store.vectors.background = False
     return store
 
@@ -81,11 +86,19 @@ def test_k_is_clamped_and_bad_queries_are_query_errors(kstore: LibraryStore, tmp
         kstore.knn(np.zeros(DIM, np.float32), 3)
 
 
-def test_index_recall_on_random_vectors(store: LibraryStore, tmp_path: Path) -> None:
+def clustered(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    """Unit vectors sharing one direction, in 60 clusters, with noise (embedding-like, not isotropic)."""
+    shared = rng.standard_normal(dim)
+    centres = rng.standard_normal((60, dim))
+    x = 2.0 * shared / np.linalg.norm(shared) + centres[rng.integers(0, 60, n)] / np.sqrt(dim)
+    x += 0.5 * rng.standard_normal((n, dim)) / np.sqrt(dim)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_index_recall_against_exact_search(store: LibraryStore, tmp_path: Path) -> None:
     rng = np.random.default_rng(7)
     dim, n, per = 64, 6000, 200
-    data = rng.standard_normal((n, dim)).astype(np.float32)
-    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    data = clustered(rng, n, dim)
     folder = store.add_folder(tmp_path)
     with store.batch():
         for v in range(n // per):
@@ -94,11 +107,10 @@ def test_index_recall_on_random_vectors(store: LibraryStore, tmp_path: Path) -> 
             store.save_video(
                 vid, duration=per, fingerprint="fp", clips=clips, size=1, mtime=1.0, content_hash="h"
             )
-    store.vectors.accel_min = 0
+    store.vectors.ann_min = 0
     store.vectors.background = False
     recalls = []
-    for q in rng.standard_normal((25, dim)).astype(np.float32):
-        q /= np.linalg.norm(q)
+    for q in clustered(rng, 25, dim):
         exact = set((np.argsort(-(data @ q))[:10] + 1).tolist())  # clip ids follow insertion order
         hits = store.knn(q, 10)
         recalls.append(len(exact & {c for c, _ in hits}) / 10)
@@ -113,7 +125,7 @@ def test_index_follows_commits_from_another_connection(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     writer = LibraryStore.open(db)
     reader = LibraryStore.open(db, readonly=True)
-    reader.vectors.accel_min = 0
+    reader.vectors.ann_min = 0
     reader.vectors.background = False
     a = add_video(writer, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
     assert _video_of(reader, reader.knn(unit(1, 0), 1)) == ["a.mp4"]
@@ -136,60 +148,9 @@ def test_index_follows_commits_from_another_connection(tmp_path: Path) -> None:
         content_hash="h",
     )
     hits = reader.knn(unit(0, 1, dim=8), 5)
-    assert len(hits) == 1 and reader.vectors.index is not built and reader.vectors.index.dim == 8  # type: ignore[union-attr]
+    assert len(hits) == 1 and reader.vectors.index is not built and reader.vectors.index.state.dim == 8  # type: ignore[union-attr]
     writer.close()
     reader.close()
-
-
-def test_index_segments_fold_deltas_and_compact(monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.store import vectors
-
-    monkeypatch.setattr(vectors, "SEGMENT_ROWS", 64)
-    monkeypatch.setattr(vectors, "DELTA_ROWS", 50)
-    rng = np.random.default_rng(3)
-    dim = 32
-
-    def rows(n: int) -> np.ndarray:
-        x = rng.standard_normal((n, dim)).astype(np.float32)
-        return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-    base = rows(100)
-    ids = np.arange(1, 101, dtype=np.int64)
-    index = VectorIndex.build(
-        [(ids[50:], base[50:]), (ids[:50], base[:50])], (ids, ids // 10), dim=dim, epoch=1, last_seq=0
-    )
-    assert index is not None and index.segments == 2 and index.size == 100
-    assert index.candidates(base[70], 1)[0] == 71
-    extra = rows(120)
-    index.apply({1000 + i: (7, extra[i]) for i in range(30)}, removed={5, 6})
-    assert index.segments == 2 and index.size == 128  # still in the exact delta
-    index.apply({1030 + i: (7, extra[30 + i]) for i in range(90)}, removed=set())
-    assert index.segments >= 3 and index.size == 218  # folded into packed segments
-    assert index.candidates(extra[42], 1)[0] == 1042
-    assert index.candidates(extra[7], 1)[0] == 1007
-    assert 5 not in index.candidates(base[4], 30).tolist()
-    assert set(index.candidates(base[33], 50, videos=np.array([3]))) == set(range(30, 40))
-    # Deleting most of the first segment repacks it; deleting all of it drops it.
-    before = index.segments
-    index.apply({}, removed=set(range(1, 65)))
-    assert index.segments == before - 1 and index.size == 218 - 62
-    assert index.candidates(base[80], 1)[0] == 81
-
-
-def test_numpy_fallback_scores_like_the_int8_kernel() -> None:
-    rng = np.random.default_rng(5)
-    rows = rng.standard_normal((300, 48)).astype(np.float32)
-    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-    codes, scales = quantize(rows)
-    q = rows[17]
-    exact = rows @ q
-    fallback = Int8Matrix(codes, scales, backend="numpy").scores(q)
-    assert np.abs(fallback - exact).max() < 0.01
-    fast = Int8Matrix(codes, scales)
-    assert np.abs(fast.scores(q) - exact).max() < 0.02
-    assert int(np.argmax(fast.scores(q))) == int(np.argmax(fallback)) == 17
-    back, back_scales = fast.codes_and_scales()
-    assert np.array_equal(back, codes) and np.allclose(back_scales, scales)
 
 
 def test_a_reader_behind_a_trimmed_log_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +160,7 @@ def test_a_reader_behind_a_trimmed_log_rebuilds(tmp_path: Path, monkeypatch: pyt
     db = tmp_path / "lib.db"
     writer = LibraryStore.open(db)
     reader = LibraryStore.open(db, readonly=True)
-    reader.vectors.accel_min = 0
+    reader.vectors.ann_min = 0
     reader.vectors.background = False
     add_video(writer, tmp_path, "a.mp4", [unit(1, 0)])
     reader.knn(unit(1, 0), 1)
@@ -215,28 +176,6 @@ def test_a_reader_behind_a_trimmed_log_rebuilds(tmp_path: Path, monkeypatch: pyt
     reader.close()
 
 
-def test_fast_readers_agree_with_sqlite_vec(store: LibraryStore, tmp_path: Path) -> None:
-    from engine.store import vec_table
-
-    rng = np.random.default_rng(11)
-    for v in range(5):
-        add_video(store, tmp_path, f"{v}.mp4", [unit(*rng.standard_normal(DIM)) for _ in range(70)])
-    store.delete_video(2)  # leaves holes in the chunks
-    with store.reading() as c:
-        fast = {int(i): m for ids, mat in vec_table.iter_all(c, DIM) for i, m in zip(ids, mat, strict=True)}
-        slow = {
-            int(i): m
-            for ids, mat in vec_table.iter_all(c, DIM, fast=False)
-            for i, m in zip(ids, mat, strict=True)
-        }
-        assert fast.keys() == slow.keys() and len(fast) == 4 * 70
-        assert all(np.array_equal(fast[i], slow[i]) for i in fast)
-        some = sorted(fast)[::17]
-        direct = vec_table.fetch_direct(c, some, DIM)
-        assert all(np.array_equal(direct[i], slow[i]) for i in some)
-        assert vec_table.direct_fetch_agrees(c, DIM)
-
-
 def test_move_onto_an_existing_path_leaves_no_orphan_vectors(store: LibraryStore, tmp_path: Path) -> None:
     a = add_video(store, tmp_path, "a.mp4", [unit(1, 0)])
     add_video(store, tmp_path, "b.mp4", [unit(0, 1), unit(0, 1, 1)])
@@ -250,7 +189,7 @@ def test_move_onto_an_existing_path_leaves_no_orphan_vectors(store: LibraryStore
 def test_background_build_answers_exactly_meanwhile(store: LibraryStore, tmp_path: Path) -> None:
     for v in range(4):
         add_video(store, tmp_path, f"{v}.mp4", [unit(1, v, i) for i in range(10)])
-    store.vectors.accel_min = 0
+    store.vectors.ann_min = 0
     store.vectors.build_delay_s = 0.0
     exact = store.knn(unit(1, 2, 3), 5)  # served by sqlite-vec while the index builds
     deadline = time.monotonic() + 30
@@ -263,10 +202,10 @@ def test_background_build_answers_exactly_meanwhile(store: LibraryStore, tmp_pat
 def test_warm_builds_now_and_the_index_outlives_the_store(tmp_path: Path) -> None:
     db = tmp_path / "lib.db"
     with LibraryStore.open(db) as store:
-        assert store.vectors.warm() is False  # nothing to index yet
+        assert store.vectors.prepare(wait=True) is False  # nothing to index yet
         add_video(store, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
-        store.vectors.accel_min = 0
-        assert store.vectors.warm(wait=True) is True and store.vectors.index is not None
+        store.vectors.ann_min = 0
+        assert store.vectors.prepare(wait=True) is True and store.vectors.index is not None
         built = store.vectors.index
     # The GUI opens a store per search: the next store of the same file finds the same index.
     with LibraryStore.open(db, readonly=True) as again:
@@ -277,7 +216,7 @@ def test_warm_builds_now_and_the_index_outlives_the_store(tmp_path: Path) -> Non
 def test_a_pending_background_build_does_not_hold_up_close(tmp_path: Path) -> None:
     store = LibraryStore.open(tmp_path / "lib.db")
     add_video(store, tmp_path, "a.mp4", [unit(1, 0), unit(0, 1)])
-    store.vectors.accel_min = 0
+    store.vectors.ann_min = 0
     store.vectors.build_delay_s = 60.0
     assert len(store.knn(unit(1, 0), 2)) == 2
     started = time.monotonic()
@@ -291,12 +230,12 @@ def test_knn_inside_a_write_transaction_leaves_the_shared_index_alone(
     store: LibraryStore, tmp_path: Path
 ) -> None:
     add_video(store, tmp_path, "a.mp4", [unit(1, 0)])
-    store.vectors.accel_min = 0
+    store.vectors.ann_min = 0
     store.vectors.background = False
     store.knn(unit(1, 0), 1)
     index = store.vectors.index
     assert index is not None
-    seen = index.last_seq
+    seen = index.state.last_seq
 
     class Rollback(Exception):
         pass
@@ -305,7 +244,7 @@ def test_knn_inside_a_write_transaction_leaves_the_shared_index_alone(
         add_video(store, tmp_path, "b.mp4", [unit(1, 0.01)])
         assert len(store.knn(unit(1, 0), 5)) == 2  # sees its own uncommitted clip, exactly
         raise Rollback
-    assert index.last_seq == seen
+    assert index.state.last_seq == seen
     assert len(store.knn(unit(1, 0), 5)) == 1 and store.check() == []
 
 
@@ -319,19 +258,3 @@ def test_a_pending_video_keeps_its_clips_searchable_filtered_or_not(
     assert [kstore.clip_details([c])[c].video_id for c, _ in hits] == [vid]
 
 
-def test_index_without_the_int8_kernel_uses_the_numpy_scan(
-    store: LibraryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from engine.store import vectors
-
-    monkeypatch.setattr(vectors, "_fbgemm_available", lambda: False)
-    rng = np.random.default_rng(21)
-    for v in range(3):
-        add_video(store, tmp_path, f"{v}.mp4", [unit(*rng.standard_normal(DIM)) for _ in range(30)])
-    exact = store.knn(unit(1, 2, 3), 8)  # sqlite-vec
-    store.vectors.accel_min = 0
-    store.vectors.background = False
-    fallback = store.knn(unit(1, 2, 3), 8)
-    assert store.vectors.index is not None and store.vectors.index.backend == "numpy"
-    assert [c for c, _ in fallback] == [c for c, _ in exact]
-    assert [s for _, s in fallback] == pytest.approx([s for _, s in exact], abs=1e-5)
