@@ -83,26 +83,32 @@ def _same_stretch(a: SearchResult, b: SearchResult) -> bool:
 
 def group_copies(store: LibraryStore, results: list[SearchResult]) -> list[SearchResult]:
     """`results` with each moment shown once: later copies move into the first one's `copies`."""
-    kept: list[tuple[SearchResult, np.ndarray | None, list[tuple[float, np.ndarray]]]] = []
+    kept: list[tuple[SearchResult, np.ndarray | None]] = []
+    thumbs: dict[int, list[tuple[float, np.ndarray]]] = {}  # decoded only for a likely pair (cv2 is slow)
+
+    def thumbs_of(result: SearchResult) -> list[tuple[float, np.ndarray]]:
+        if id(result) not in thumbs:
+            thumbs[id(result)] = _thumb_means(result)
+        return thumbs[id(result)]
+
     for result in results:
         vector = _moment_vector(store, result)
-        thumbs = _thumb_means(result)
         owner = next(
             (
                 k
-                for k, kv, kt in kept
+                for k, kv in kept
                 if kv is not None
                 and vector is not None
                 and _same_stretch(k, result)
                 and float(kv @ vector) >= COPY_MIN_COSINE
                 and all(c.path != result.path for c in k.copies)
-                and _frames_agree(kt, thumbs)
+                and _frames_agree(thumbs_of(k), thumbs_of(result))
             ),
             None,
         )
         if owner is None:
-            kept.append((result, vector, thumbs))
+            kept.append((result, vector))
         else:
             owner.copies.append(CopyRef(result.path, result.start, result.end))
             log.debug("%s is a copy of %s", result.path, owner.path)
-    return [k for k, _, _ in kept]
+    return [k for k, _ in kept]

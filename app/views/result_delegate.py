@@ -42,19 +42,20 @@ AFA_COLOR = QColor(224, 150, 40)
 
 def legend_text(kind: HighlightKind) -> str:
     """The line under a card's filmstrip that says what its marks mean."""
-    tr = QCoreApplication.translate
     if kind is HighlightKind.RELEVANCE_AND_AFA:
-        return tr(
+        return QCoreApplication.translate(
             "ResultDelegate", "Outlined: frames closest to the query · amber bars: the model's frame weights"
         )
     if kind is HighlightKind.RELEVANCE:
-        return tr("ResultDelegate", "Outlined: frames closest to the query")
+        return QCoreApplication.translate("ResultDelegate", "Outlined: frames closest to the query")
     if kind is HighlightKind.AFA:
-        return tr(
+        return QCoreApplication.translate(
             "ResultDelegate",
             "Amber bars: the model's frame weights · reindex to see the frames closest to the query",
         )
-    return tr("ResultDelegate", "Reindex this library to see the frames closest to the query")
+    return QCoreApplication.translate(
+        "ResultDelegate", "Reindex this library to see the frames closest to the query"
+    )
 
 
 def accent_color(palette: QPalette) -> QColor:

@@ -93,7 +93,8 @@ def test_cold_text_search_needs_no_torch_and_ranks_as_the_model(library: tuple[P
             expected = Searcher(store, load_model("tiny", device="cpu")).search(query, k=5)
     done, heavy = cold(home, "--db", str(db), "search", query, "-k", "5", "--json")
     assert done.returncode == 0, done.stderr
-    assert not {"torch", "open_clip", "cv2"} & set(heavy)
+    # cv2 may load (it decodes the thumbnails of two results that look like copies of one video).
+    assert not {"torch", "open_clip", "torchvision"} & set(heavy)
     got = json.loads(done.stdout)
     assert [(r["path"], r["start"]) for r in got] == [(r.path, r.start) for r in expected]
     assert max(abs(r["score"] - e.score) for r, e in zip(got, expected, strict=True)) < 1e-3
