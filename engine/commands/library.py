@@ -364,7 +364,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
             {"path": f.path, "online": f.path not in offline, "polling": f.polling} for f in folders_
         ],
         "vector_index": {
-            "state": str(index.state), "vectors": index.vectors, "done": index.done, "total": index.total
+            "state": str(index.state),
+            "vectors": index.vectors,
+            "done": index.done,
+            "total": index.total,
         },
     }
     if as_json:

@@ -358,4 +358,3 @@ class Pipeline:
     def _notify(self) -> None:
         if self.on_video is not None:
             self.on_video(self.stats)
-

@@ -45,6 +45,7 @@ from engine.store.rows import (
 
 log = logging.getLogger(__name__)
 
+
 class LibraryStore(LibraryQueries):
     """A library database; use `LibraryStore.open()`."""
 

@@ -256,5 +256,3 @@ def test_a_pending_video_keeps_its_clips_searchable_filtered_or_not(
     assert len(kstore.knn(unit(1, 0), 5)) == 1
     hits = kstore.knn(unit(1, 0), 5, SearchFilters(path_contains="a.mp4"))
     assert [kstore.clip_details([c])[c].video_id for c, _ in hits] == [vid]
-
-
