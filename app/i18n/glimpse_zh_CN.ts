@@ -26,6 +26,14 @@ Your library is safe; the details below help to fix it.</source>
             <source>Clip {range}</source>
             <translation>片段 {range}</translation>
         </message>
+        <message>
+            <source>Clip {range}, best moment {best}</source>
+            <translation>片段 {range}，最佳时刻 {best}</translation>
+        </message>
+        <message>
+            <source>Export {range}: drag the handles, or press I / O to set the in / out point at the playhead</source>
+            <translation>导出 {range}：拖动手柄，或按 I / O 键将入点 / 出点设在播放头处</translation>
+        </message>
     </context>
     <context>
         <name>CopiesNote</name>
