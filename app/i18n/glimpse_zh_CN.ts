@@ -688,6 +688,14 @@ Your library is safe; the details below help to fix it.</source>
             <source>Preview cannot play this file ({message}); Enter opens it in the system player.</source>
             <translation>预览无法播放此文件（{message}）；按回车可在系统播放器中打开。</translation>
         </message>
+        <message>
+            <source>Open in the system player at the best moment (Enter)</source>
+            <translation>在系统播放器中从最佳时刻打开（回车）</translation>
+        </message>
+        <message>
+            <source>best moment {best} · {range} of {duration}</source>
+            <translation>最佳时刻 {best} · {range}，共 {duration}</translation>
+        </message>
     </context>
     <context>
         <name>RangeTimeline</name>
