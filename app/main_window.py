@@ -205,7 +205,7 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         rv.back_to_search.connect(self.search_bar.focus)
         self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
         self.preview.export_requested.connect(
-            lambda: self.export_result(self.results_view.currentIndex().row())
+            lambda: self.export_result(self.results_view.currentIndex().row(), self.preview.export_range())
         )
         self.results_view.export_requested.connect(self.export_result)
         lp = self.library_panel
@@ -339,12 +339,14 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             if not open_in_system_player(r.path, r.play_from()):
                 self.status(self.tr("No program is set up to play this file."))
 
-    def export_result(self, row: int) -> ExportDialog | None:
-        """Open "Export clip…" for a result, its range preset to the moment's (the dialog is returned)."""
+    def export_result(self, row: int, span: tuple[float, float] | None = None) -> ExportDialog | None:
+        """Open "Export clip…" for a result, its range preset to `span` (the preview's in and out) or else
+        the moment's (the dialog is returned)."""
         if not 0 <= row < self.results_model.rowCount():
             return None
         r = self.results_model.item(row).result
-        dialog = ExportDialog(self.runner, r.path, r.start, r.end, r.duration, self)
+        start, end = span or (r.start, r.end)
+        dialog = ExportDialog(self.runner, r.path, start, end, r.duration, self)
         dialog.finished_export.connect(lambda res: self.status(dialog.message.text()))
         dialog.setModal(False)
         dialog.show()

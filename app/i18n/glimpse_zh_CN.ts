@@ -20,6 +20,7 @@ Your library is safe; the details below help to fix it.</source>
     <name>ClipTimeline</name>
     <message>
         <source>Timeline</source>
+        <extracomment>How near (px) a press must be to a handle to drag it rather than seek.</extracomment>
         <translation>时间轴</translation>
     </message>
     <message>
@@ -29,6 +30,10 @@ Your library is safe; the details below help to fix it.</source>
     <message>
         <source>Clip {range}, best moment {best}</source>
         <translation>片段 {range}，最佳时刻 {best}</translation>
+    </message>
+    <message>
+        <source>Export {range}: drag the handles, or press I / O to set the in / out point at the playhead</source>
+        <translation>导出 {range}：拖动手柄，或按 I / O 键将入点 / 出点设在播放头处</translation>
     </message>
 </context>
 <context>
@@ -693,7 +698,6 @@ Your library is safe; the details below help to fix it.</source>
     <name>RangeTimeline</name>
     <message>
         <source>Clip range</source>
-        <extracomment>The shortest range the handles allow (seconds).</extracomment>
         <translation>片段范围</translation>
     </message>
     <message>

@@ -77,7 +77,7 @@ class PreviewPane(QWidget):
     """Plays the selected moment from its start; double-click or "Open in player" hands it to the system."""
 
     open_requested = Signal()
-    export_requested = Signal()  # "Export clip…": the main window opens app.views.export_dialog
+    export_requested = Signal()  # "Export clip…": the main window opens the export dialog at export_range()
 
     def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
         super().__init__(parent)
@@ -199,6 +199,10 @@ class PreviewPane(QWidget):
             self.player.setSource(QUrl.fromLocalFile(r.path))
             if autoplay:
                 self.player.play()
+
+    def export_range(self) -> tuple[float, float]:
+        """The in and out points set on the timeline (the shown result's range until they are moved)."""
+        return self.timeline.in_point, self.timeline.out_point
 
     def _set_sound(self, on: bool) -> None:
         self.sound_button.setIcon(icon("sound" if on else "muted"))

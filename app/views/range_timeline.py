@@ -7,10 +7,9 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalett
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.formatting import format_range
+from app.views.range_handles import MIN_RANGE_S, Handle, clamp_range, grab, moved
 
 HANDLE_W = 8
-#: The shortest range the handles allow (seconds).
-MIN_RANGE_S = 0.1
 
 
 class RangeTimeline(QWidget):
@@ -22,7 +21,7 @@ class RangeTimeline(QWidget):
         super().__init__(parent)
         self.duration = max(duration, end, MIN_RANGE_S)
         self.start, self.end = 0.0, self.duration
-        self._dragging: str | None = None
+        self._dragging: Handle | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName(self.tr("Clip range"))
@@ -33,8 +32,7 @@ class RangeTimeline(QWidget):
 
     def set_range(self, start: float, end: float) -> None:
         """Move the handles (clamped to the video, at least MIN_RANGE_S apart)."""
-        start = min(max(0.0, start), self.duration - MIN_RANGE_S)
-        end = min(max(end, start + MIN_RANGE_S), self.duration)
+        start, end = clamp_range(start, end, self.duration)
         if (start, end) == (self.start, self.end):
             return
         self.start, self.end = start, end
@@ -57,18 +55,13 @@ class RangeTimeline(QWidget):
 
     # --- input ------------------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        x = event.position().x()
-        self._dragging = "start" if abs(x - self.x_of(self.start)) <= abs(x - self.x_of(self.end)) else "end"
+        self._dragging = grab(event.position().x(), self.x_of(self.start), self.x_of(self.end))
         self.mouseMoveEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._dragging is None:
             return
-        t = self._t_of(event.position().x())
-        if self._dragging == "start":
-            self.set_range(min(t, self.end - MIN_RANGE_S), self.end)
-        else:
-            self.set_range(self.start, max(t, self.start + MIN_RANGE_S))
+        self.set_range(*moved(self._dragging, self._t_of(event.position().x()), self.start, self.end))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._dragging = None

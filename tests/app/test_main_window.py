@@ -460,3 +460,31 @@ def test_switching_to_a_new_head_reuses_the_stored_frame_features(qtbot, tmp_pat
     assert any("stored frame features" in m and "no decoding" in m for m in messages), messages
     with LibraryStore.open(db, readonly=True) as store:
         assert {v.fingerprint for v in store.videos(status="indexed")} == {other.fingerprint}
+
+
+def test_preview_export_opens_at_the_preview_in_and_out(qtbot, library):
+    from PySide6.QtCore import QPoint
+
+    from app.views.export_dialog import ExportDialog
+
+    window = _window(qtbot, library)
+    _search_and_wait(qtbot, window, "a red scene with a white ball")
+    r = window.results_model.item(0).result
+    tl = window.preview.timeline
+    assert window.preview.export_range() == (r.start, r.end)
+    # drag the out handle halfway back towards the in handle
+    y, target = tl.height() // 2, (r.start + r.end) / 2
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=QPoint(round(tl.x_for(r.end)), y))
+    qtbot.mouseMove(tl, QPoint(round(tl.x_for(target)), y))
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=QPoint(round(tl.x_for(target)), y))
+    start, end = window.preview.export_range()
+    assert start == r.start and r.start < end < r.end - 0.1
+    qtbot.mouseClick(window.preview.export_button, Qt.MouseButton.LeftButton)
+    dialogs = window.findChildren(ExportDialog)
+    assert len(dialogs) == 1
+    assert (dialogs[0].timeline.start, dialogs[0].timeline.end) == pytest.approx((start, end))
+    dialogs[0].close()
+    # the card's own "Export clip…" still starts at the result's range
+    card = window.export_result(0)
+    assert card is not None and (card.timeline.start, card.timeline.end) == pytest.approx((r.start, r.end))
+    card.close()
