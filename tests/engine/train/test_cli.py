@@ -6,23 +6,8 @@ import json
 
 import pytest
 
-from engine.cli import main
 from engine.model import load_model
-from engine.train.synthetic import SyntheticSpec, make_synthetic_set, write_folder_dataset
-
-
-def _run(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out = capsys.readouterr()
-    return exc.value.code, out.out, out.err
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp("data")
-    write_folder_dataset(make_synthetic_set(SyntheticSpec(train_videos=4, test_pairs=2, seed=9)), root)
-    return root
+from tests.engine.train.cli_run import run_cli as _run
 
 
 @pytest.mark.slow
