@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 ANN_MIN_VECTORS = 20_000
 #: Candidates the index proposes for exact re-scoring (at least; 2 n when more are asked for).
 RERANK_DEPTH = 400
+#: Up to this many results are re-scored again from SQLite's float32 vectors (scores exact to float32);
+#: more keep the float16 rows' scores (true cosines within 1e-3, see engine.store.ann_rows).
+EXACT_RESCORE_MAX = 50
 #: A filter passing at most this many clips is answered exactly.
 EXACT_FILTER_MAX = 20_000
 #: The index is saved again after this many replayed changes (and when the process ends).
@@ -240,11 +243,15 @@ def _exact_top(
     """The n best of candidates scored from float16 rows, re-scored exactly from SQLite's vectors.
 
     Only candidates that are still clips in this snapshot count (one query), and only the n kept
-    are read from the vector table (n point lookups, not one per candidate).
+    are read from the vector table (n point lookups, not one per candidate); above
+    EXACT_RESCORE_MAX the float16 scores stand.
     """
     live = np.isin(ids, vec_table.live_clips(c, ids.tolist()))
     ids, scores = ids[live], scores[live]
-    best = ids[np.argsort(-scores, kind="stable")[:n]]
+    top = np.argsort(-scores, kind="stable")[:n]
+    if n > EXACT_RESCORE_MAX:
+        return [(int(ids[i]), float(scores[i])) for i in top]
+    best = ids[top]
     found, vectors = vec_table.fetch_matrix(c, best.tolist(), dim)
     exact = vectors @ query
     order = np.argsort(-exact, kind="stable")

@@ -137,6 +137,9 @@ def test_deleted_and_re_encoded_clips_never_come_back(tmp_path: Path) -> None:
         assert gone.id not in {d.video_id for d in details.values()}
         for cid, score in hits:
             vec = store.clip_vector(cid)
+            assert vec is not None and score == pytest.approx(float(vec @ q), abs=1e-3)
+        for cid, score in store.knn(q, 10):
+            vec = store.clip_vector(cid)
             assert vec is not None and score == pytest.approx(float(vec @ q), abs=1e-6)
     assert store.knn(old_vec, 1)[0][1] < 0.999  # the old vector is nowhere any more
     store.close()
@@ -156,4 +159,20 @@ def test_a_candidate_no_longer_a_clip_drops_out(tmp_path: Path) -> None:
         got = knn._exact_top(c, q, 40, DIM, ids, np.linspace(1.0, 0.0, len(ids)))
     assert {cid for cid, _ in got} == {int(i) for i in ids} & live
     assert len(got) < len(ids)
+    store.close()
+
+
+def test_many_candidates_keep_float16_scores_within_1e3(tmp_path: Path) -> None:
+    store = _library(tmp_path / "lib.db")
+    store.vectors.prepare(wait=True)
+    q = unit(2, -1, 1)
+    n = knn.EXACT_RESCORE_MAX + 30
+    found = store.candidates(q, n)
+    assert store.vectors.index is not None and store.vectors.index.rows is not None
+    assert len(found) == n and [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+    exact = {c: s for c, s in _exact(store, q, 120)}
+    assert set(exact) >= {c for c, _ in found}
+    for cid, score in found:
+        assert abs(score - exact[cid]) < 1e-3
+    assert [c for c, _ in found][:10] == list(exact)[:10]
     store.close()
