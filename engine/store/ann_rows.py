@@ -97,6 +97,8 @@ class RowMatrix:
         held = rows >= 0
         ids, rows = ids[held], rows[held]
         base_n = len(self._base)
+        if not len(self._extra):  # no replayed rows: one gather from the map
+            return ids, np.asarray(self._base[rows], np.float32) @ np.asarray(query, np.float32)
         vectors = np.empty((len(rows), self.dim), np.float32)
         in_base = rows < base_n
         vectors[in_base] = self._base[rows[in_base]]
