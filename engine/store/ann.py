@@ -5,7 +5,8 @@ docs/benchmarks.md): 64-byte product-quantized codes plus an 8-byte id per clip 
 under 1 GB of RAM, which no graph index over int8 or float vectors does (usearch i8 needs ~0.65 KB a
 clip); the coarse inverted lists bound the codes read per query; ids are our clip ids, so deleting
 or re-encoding a video is `remove_ids` + `add_with_ids`. The codes only propose candidates: the
-caller re-scores them exactly with the float32 vectors in SQLite, which stays the source of truth.
+caller re-scores them from the float16 rows saved beside the index (engine.store.ann_rows) and
+SQLite's float32 vectors; SQLite stays the source of truth.
 
 The index is derived data. Its state file (JSON, beside the .faiss file) records the library it was
 built from, the vector table's epoch and dimension, and the last `vector_log` seq it reflects, so
