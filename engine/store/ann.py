@@ -5,7 +5,8 @@ docs/benchmarks.md): 64-byte product-quantized codes plus an 8-byte id per clip 
 under 1 GB of RAM, which no graph index over int8 or float vectors does (usearch i8 needs ~0.65 KB a
 clip); the coarse inverted lists bound the codes read per query; ids are our clip ids, so deleting
 or re-encoding a video is `remove_ids` + `add_with_ids`. The codes only propose candidates: the
-caller re-scores them exactly with the float32 vectors in SQLite, which stays the source of truth.
+caller re-scores them from the float16 rows saved beside the index (engine.store.ann_rows) and
+SQLite's float32 vectors; SQLite stays the source of truth.
 
 The index is derived data. Its state file (JSON, beside the .faiss file) records the library it was
 built from, the vector table's epoch and dimension, and the last `vector_log` seq it reflects, so
@@ -28,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from engine.store.ann_rows import RowMatrix, RowWriter, drop_base
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,7 @@ class AnnState:
     last_seq: int
     size: int
     format: int = FORMAT
+    matrix: str = ""  # the token of the float16 rows saved with it (engine.store.ann_rows)
 
 
 def paths_for(db: Path) -> tuple[Path, Path]:
@@ -104,9 +108,10 @@ def paths_for(db: Path) -> tuple[Path, Path]:
 class AnnIndex:
     """An IVF-PQ index over clip ids (inner product on unit vectors) with its state."""
 
-    def __init__(self, index: Any, state: AnnState) -> None:
+    def __init__(self, index: Any, state: AnnState, rows: RowMatrix | None = None) -> None:
         self._index = index
         self.state = state
+        self.rows = rows  # the indexed vectors as float16, for the exact re-score (None: use SQLite's)
         faiss = faiss_module()
         self._ivf = faiss.extract_index_ivf(index)
         self.nprobe = min(int(self._ivf.nlist), max(MIN_PROBE, int(self._ivf.nlist * PROBE_FRACTION)))
@@ -120,9 +125,11 @@ class AnnIndex:
         *,
         progress: Callable[[int], None] = lambda done: None,
         cancelled: Callable[[], bool] = lambda: False,
+        rows_beside: Path | None = None,
     ) -> AnnIndex | None:
         """Train on `sample` (a spread of stored vectors), then add every (ids, vectors) block.
 
+        With `rows_beside` (the library file) the vectors are also written as float16 rows beside it.
         Returns None when `cancelled()` turns true on the way.
         """
         faiss = faiss_module()
@@ -133,15 +140,20 @@ class AnnIndex:
         codes = f"PQ{max(1, m)}x4fs" if len(sample) >= MIN_PQ_TRAIN else "Flat"
         index = faiss.index_factory(dim, f"IVF{nlist},{codes}", faiss.METRIC_INNER_PRODUCT)
         index.train(np.ascontiguousarray(sample, np.float32))
+        writer = _row_writer(rows_beside, dim)
         done = 0
         for ids, vectors in blocks:
             if cancelled():
+                if writer is not None:
+                    writer.abort()
                 return None
             index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64))
+            if writer is not None:
+                writer.append(ids, vectors)
             done += len(ids)
             progress(done)
         state.size = int(index.ntotal)
-        return cls(index, state)
+        return cls(index, state, None if writer is None else writer.finish())
 
     @property
     def size(self) -> int:
@@ -175,16 +187,29 @@ class AnnIndex:
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, np.float32), np.ascontiguousarray(ids, np.int64)
             )
+            if self.rows is not None:
+                self.rows.add(ids, vectors)
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
             self._index.remove_ids(faiss_module().IDSelectorBatch(np.ascontiguousarray(ids, np.int64)))
+            if self.rows is not None:
+                self.rows.remove(ids)
+
+    def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids, cosines) from the float16 rows, for the ids they hold; None without rows."""
+        return None if self.rows is None else self.rows.score(ids, query)
 
     # --- files ------------------------------------------------------------------------------------
     def save(self, db: Path) -> None:
         """Write the index then its state, each to a temporary name renamed into place."""
         index_path, state_path = paths_for(db)
         self.state.size = self.size
+        before = read_state(db)
+        self.state.matrix = ""
+        if self.rows is not None:
+            self.rows.save(db, self.state.last_seq)
+            self.state.matrix = self.rows.token
         tmp_index = index_path.with_name(f"{index_path.name}.{os.getpid()}.tmp")
         tmp_state = state_path.with_name(f"{state_path.name}.{os.getpid()}.tmp")
         faiss_module().write_index(self._index, str(tmp_index))
@@ -193,6 +218,8 @@ class AnnIndex:
         # the log is harmless (replay removes each logged clip before adding it back).
         os.replace(tmp_index, index_path)
         os.replace(tmp_state, state_path)
+        if before is not None and before.matrix != self.state.matrix:
+            drop_base(db, before.matrix)
 
     @classmethod
     def load(cls, db: Path) -> AnnIndex | None:
@@ -204,11 +231,15 @@ class AnnIndex:
             state = AnnState(**json.loads(state_path.read_text()))
             if state.format != FORMAT:
                 return None
+            rows = RowMatrix.load(db, state.dim, state.matrix, state.last_seq)
+            if rows is None:
+                log.info("the vector rows beside %s do not match its index; rebuilding both", db)
+                return None
             index = faiss_module().read_index(str(index_path))
         except Exception:  # noqa: BLE001 - a damaged or foreign file is rebuilt, never trusted
             log.warning("cannot read the vector index %s; it will be rebuilt", index_path, exc_info=True)
             return None
-        return cls(index, state)
+        return cls(index, state, rows)
 
 
 def read_state(db: Path) -> AnnState | None:
@@ -216,6 +247,16 @@ def read_state(db: Path) -> AnnState | None:
     try:
         return AnnState(**json.loads(paths_for(db)[1].read_text()))
     except (OSError, ValueError, TypeError):
+        return None
+
+
+def _row_writer(db: Path | None, dim: int) -> RowWriter | None:
+    if db is None:
+        return None
+    try:
+        return RowWriter(db, dim)
+    except OSError as err:  # a read-only folder: candidates are re-scored from SQLite instead
+        log.warning("cannot write the vector rows beside %s: %s", db, err)
         return None
 
 

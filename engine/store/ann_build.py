@@ -110,7 +110,12 @@ def load_checked(db: Path, c: Connection, dim: int) -> AnnIndex | None:
 
 
 def build(
-    c: Connection, dim: int, *, progress: Callable[[int, int], None], cancelled: Callable[[], bool]
+    c: Connection,
+    dim: int,
+    *,
+    progress: Callable[[int, int], None],
+    cancelled: Callable[[], bool],
+    db: Path | None = None,
 ) -> AnnIndex | None:
     """Build the index of every vector in the snapshot `c` reads (None when cancelled)."""
     total = vec_table.clip_count(c)
@@ -125,6 +130,7 @@ def build(
         state,
         progress=lambda done: progress(done, total),
         cancelled=cancelled,
+        rows_beside=db,
     )
 
 
@@ -176,7 +182,7 @@ class Builder:
         if dim is None:
             return
         t0 = time.perf_counter()
-        ann = build(c, dim, progress=self._progress, cancelled=self._stop.is_set)
+        ann = build(c, dim, progress=self._progress, cancelled=self._stop.is_set, db=self._db)
         self._clear_progress()
         if ann is None:
             return

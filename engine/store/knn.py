@@ -6,8 +6,10 @@ loads it, checks it belongs to this library and vector table, and replays `vecto
 insert/delete, in commit order) from the seq it reflects. A missing, foreign, stale or unreadable
 index is rebuilt on a background thread while exact search answers. Every query catches up with the
 log inside its own read snapshot first, and the index's candidates are re-scored exactly with the
-float32 vectors read from SQLite in that snapshot: a deleted clip has no vector there and drops out,
-and the scores returned are true cosines.
+float16 copy of the indexed vectors kept beside the index (engine.store.ann_rows: one gather and one
+matmul) and the n kept read again as float32 from SQLite in that snapshot (n lookups, not one per
+candidate), or all from SQLite when the index has no such copy; either way a candidate must still
+be a clip with a vector in that snapshot, so a deleted clip drops out, and the scores are true cosines.
 
 One VectorSearch serves every LibraryStore of the same database file in this process
 (`VectorSearch.for_path`): the GUI opens a short-lived store per search, and the index must outlive it.
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 ANN_MIN_VECTORS = 20_000
 #: Candidates the index proposes for exact re-scoring (at least; 2 n when more are asked for).
 RERANK_DEPTH = 400
+#: Up to this many results are re-scored again from SQLite's float32 vectors (scores exact to float32);
+#: more keep the float16 rows' scores (true cosines within 1e-3, see engine.store.ann_rows).
+EXACT_RESCORE_MAX = 50
 #: A filter passing at most this many clips is answered exactly.
 EXACT_FILTER_MAX = 20_000
 #: The index is saved again after this many replayed changes (and when the process ends).
@@ -153,6 +158,9 @@ class VectorSearch:
             if ann is None:
                 return vec_table.knn(c, query.tobytes(), n, None if allowed is None else allowed.tolist())
             ids = ann.search(query, max(self.depth, 2 * n), allowed)
+            scored = ann.score(ids, query)  # under the lock: the rows reflect exactly this snapshot
+        if scored is not None and len(scored[0]) == len(ids):
+            return _exact_top(c, query, n, dim, *scored)
         found, vectors = vec_table.fetch_matrix(c, ids.tolist(), dim)
         scores = vectors @ query
         order = np.argsort(-scores, kind="stable")[:n]
@@ -227,6 +235,27 @@ def _stop_builders() -> None:
         searches = list(VectorSearch._shared.values())
     for search in searches:
         search.clear()
+
+
+def _exact_top(
+    c: Connection, query: np.ndarray, n: int, dim: int, ids: np.ndarray, scores: np.ndarray
+) -> list[tuple[int, float]]:
+    """The n best of candidates scored from float16 rows, re-scored exactly from SQLite's vectors.
+
+    Only candidates that are still clips in this snapshot count (one query), and only the n kept
+    are read from the vector table (n point lookups, not one per candidate); above
+    EXACT_RESCORE_MAX the float16 scores stand.
+    """
+    live = np.isin(ids, vec_table.live_clips(c, ids.tolist()))
+    ids, scores = ids[live], scores[live]
+    top = np.argsort(-scores, kind="stable")[:n]
+    if n > EXACT_RESCORE_MAX:
+        return [(int(ids[i]), float(scores[i])) for i in top]
+    best = ids[top]
+    found, vectors = vec_table.fetch_matrix(c, best.tolist(), dim)
+    exact = vectors @ query
+    order = np.argsort(-exact, kind="stable")
+    return [(int(found[i]), float(exact[i])) for i in order]
 
 
 def _writing(c: Connection) -> bool:

@@ -183,6 +183,15 @@ def fetch(conn: Connection, clip_ids: Sequence[int], dim: int) -> dict[int, np.n
     return out
 
 
+def live_clips(conn: Connection, clip_ids: Sequence[int]) -> np.ndarray:
+    """Which of these clip ids are clips in this snapshot (one query through the clips table's key)."""
+    if not clip_ids:
+        return np.zeros(0, np.int64)
+    sql = "SELECT id FROM clips WHERE id IN (SELECT value FROM json_each(?))"
+    found = rows(conn, sql, (json_ids(clip_ids),))
+    return np.array([int(r[0]) for r in found], np.int64)
+
+
 def clip_count(conn: Connection) -> int:
     """Clips in the library (through an index; counting the vec0 table would read every chunk)."""
     return int(scalar(conn, "SELECT count(*) FROM clips"))
