@@ -92,7 +92,7 @@ def main() -> int:
         build(db, args.videos, args.clips)
         build_s = time.perf_counter() - t0
         with LibraryStore.open(db, readonly=True) as store:
-            store.vectors.warm()
+            store.vectors.prepare(wait=True)  # an ANN index, when the library is big enough for one
             searcher = Searcher(store, None)
             queries = [
                 q / np.linalg.norm(q) for q in rng.standard_normal((args.queries, DIM)).astype(np.float32)
