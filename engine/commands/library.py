@@ -300,7 +300,7 @@ def _open_for_search(ctx: click.Context):
 
 def _text_encoder(ctx: click.Context, store):
     """The library model's torch-free text encoder (engine.query): when exported and no other model asked."""
-    asked = ctx.obj.model
+    asked = config.canonical_model_spec(ctx.obj.model) if ctx.obj.model else None
     if asked and asked != store.get_meta("model_spec"):
         return None  # another model: load it, so a mismatch is reported as before
     from engine.query import load_text_encoder
