@@ -194,9 +194,12 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
             np.save(tmp / "truth.npy", truth)
             built.write_text(json.dumps({"n": args.n, "queries": args.queries, "figures": figures}))
     out["simd"] = ann_mod.simd_level()
+    index.nprobe = args.nprobe or index.nprobe
+    depth = args.depth
+    out["nprobe"], out["depth"] = index.nprobe, depth
 
     def query(i: int) -> list[int]:
-        scored = index.score(index.search(queries[i], 400), queries[i])  # the store's float16 re-score
+        scored = index.score(index.search(queries[i], depth), queries[i])  # the store's float16 re-score
         assert scored is not None
         ids, scores = scored
         return ids[np.argsort(-scores)[:10]].tolist()
@@ -316,6 +319,8 @@ def main() -> None:
     ap.add_argument("--db", type=Path, default=None, help="reuse/keep this database (built when missing)")
     ap.add_argument("--tmp", type=Path, default=None, help="folder for --index-only's memory map")
     ap.add_argument("--keep", type=Path, default=None, help="--index-only: keep/reuse the index here")
+    ap.add_argument("--nprobe", type=int, default=0, help="--index-only: lists probed (0: its rule)")
+    ap.add_argument("--depth", type=int, default=400, help="--index-only: candidates re-scored")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     out: dict[str, object] = {
