@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
@@ -20,6 +20,7 @@ from engine.errors import GlimpseError
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[object], None]
+T = TypeVar("T")
 
 
 class Pool(StrEnum):
@@ -43,7 +44,7 @@ class TaskSignals(QObject):
 class Task(QRunnable):
     """Runs `fn(report_progress)` on a pool thread and reports the outcome by signal."""
 
-    def __init__(self, fn: Callable[[ProgressFn], Any], name: str) -> None:
+    def __init__(self, fn: Callable[[ProgressFn], object], name: str) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the runner keeps it alive until its signals are delivered
         self.fn = fn
@@ -86,10 +87,10 @@ class TaskRunner(QObject):
     def submit(
         self,
         pool: Pool,
-        fn: Callable[[ProgressFn], Any],
+        fn: Callable[[ProgressFn], T],
         *,
         name: str,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
     ) -> Task:
