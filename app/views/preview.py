@@ -98,6 +98,7 @@ class PreviewPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
         super().__init__(parent)
+        self.audio: QAudioOutput | None = None  # with the embedded player, when QtMultimedia loads
         self.setObjectName("previewPane")
         self.item: ResultItem | None = None
         self.title = ElidedLabel(self.tr("Select a result to preview it"), self)
@@ -146,7 +147,6 @@ class PreviewPane(QWidget):
         layout.addLayout(buttons)
 
         self.player: QMediaPlayer | None = None
-        self.audio: QAudioOutput | None = None
         self.video_widget: QVideoWidget | None = None
         self._pending_seek_ms: int | None = None
         if playback and multimedia_available():
