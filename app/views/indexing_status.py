@@ -97,7 +97,7 @@ class IndexingStatus(QWidget):
         self.index_bar.setFormat("%p%")
         self.index_bar.setFixedWidth(100)
         self.index_bar.setAccessibleName(self.tr("Search index progress"))
-        self.index_label = ElidedLabel("", self)
+        self.index_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # a sentence: keep its start
         self._run_shown = False  # an indexing run's progress (or its summary) is on show
         self._index_shown = False  # a vector index build is on show
         layout = QHBoxLayout(self)
