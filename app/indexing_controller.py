@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.settings import AppSettings
 from app.tasks import Pool, TaskRunner
 from engine.indexing.progress import IndexProgress, Phase
+
+if TYPE_CHECKING:
+    from engine.indexing import Indexer, IndexSummary
+    from engine.indexing.watch import LibraryWatcher
+    from engine.model import GlimpseModel
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +38,9 @@ class IndexingController(QObject):
         self._db = db
         self.settings = settings
         self._lock = threading.Lock()
-        self._indexer: Any = None  # the Indexer of the run in progress
-        self._watcher: Any = None
-        self._model: Any = None
+        self._indexer: Indexer | None = None  # the Indexer of the run in progress
+        self._watcher: LibraryWatcher | None = None
+        self._model: GlimpseModel | None = None
         self._runs = 0  # queued or running
         self._paused = False
         self._closing = False
@@ -57,7 +62,7 @@ class IndexingController(QObject):
         """True after pause() until resume()."""
         return self._paused
 
-    def set_model(self, model: Any) -> None:
+    def set_model(self, model: GlimpseModel) -> None:
         """Share the app's loaded model with the indexer (one copy in memory)."""
         self._model = model
 
@@ -131,8 +136,13 @@ class IndexingController(QObject):
 
     # --- on the index pool thread ------------------------------------------------------------
     def _run(
-        self, roots: list[str] | None, force: bool, retry_failed: bool, model_spec: str | None, report: Any
-    ) -> Any:
+        self,
+        roots: list[str] | None,
+        force: bool,
+        retry_failed: bool,
+        model_spec: str | None,
+        report: Callable[[IndexProgress], None],
+    ) -> IndexSummary:
         from engine.indexing import Indexer
 
         self._stop_watcher(10.0)
@@ -196,7 +206,7 @@ class IndexingController(QObject):
             self.busy_changed.emit(False)
             self.start_watching()
 
-    def _on_done(self, summary: Any) -> None:
+    def _on_done(self, summary: IndexSummary) -> None:
         self._finish_one()
         self.run_finished.emit(summary)
 

@@ -1,16 +1,20 @@
-"""The main window: search bar, library panel, result cards, preview, indexing strip; wiring only."""
+"""The main window: search bar, library panel, result cards, preview, indexing strip; wiring only.
+
+The work is done by controllers the window composes, each given what it uses: LibraryController
+(folders, snapshots, starting runs), ModelController (the model, the settings), SearchController
+(queries and their results), IndexingController (runs and the watcher) and VectorIndexMonitor (the
+vector index build). They report through signals; the window routes those to its widgets.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -28,21 +32,22 @@ from app.heap import freeze_long_lived
 from app.i18n.engine_messages import engine_sentence
 from app.icons import icon
 from app.indexing_controller import IndexingController
-from app.library_actions import LibraryActions
+from app.library_controller import LibraryController
 from app.library_snapshot import LibrarySnapshot
-from app.model_actions import ModelActions
-from app.model_holder import ModelHolder
+from app.model_controller import ModelController
 from app.models.library_model import LibraryModel
-from app.models.results_model import ResultsModel, top_clip_id
+from app.models.results_model import ResultsModel
+from app.search_controller import SearchController
 from app.settings import AppSettings
 from app.style import stylesheet
 from app.system_player import open_containing_folder, open_in_system_player
-from app.tasks import Pool, TaskRunner
+from app.tasks import TaskRunner
+from app.vector_index_monitor import VectorIndexMonitor
 from app.views.elided_label import ElidedLabel
 from app.views.export_dialog import ExportDialog
 from app.views.indexing_status import IndexingStatus
 from app.views.library_panel import LibraryPanel
-from app.views.model_banner import BannerState, ModelBanner
+from app.views.model_banner import ModelBanner
 from app.views.preview import PreviewPane
 from app.views.results_view import ResultsView
 from app.views.search_bar import SearchBar
@@ -51,20 +56,15 @@ from engine import config
 
 log = logging.getLogger(__name__)
 
-LIBRARY_REFRESH_MS = 1000  # at most one library re-read a second while indexing
+
+class Page:
+    """Indices of the central stack."""
+
+    WELCOME = 0
+    RESULTS = 1
 
 
-def describe_query(query: Any) -> str:
-    """A few words for the status line about a query that is not typed text ("like holiday.jpg ")."""
-    path = getattr(query, "path", None)
-    if path is not None:
-        return QCoreApplication.translate("MainWindow", "like {name} ").format(name=Path(path).name)
-    if hasattr(query, "clip_id"):
-        return QCoreApplication.translate("MainWindow", "like the chosen moment ")
-    return ""
-
-
-class MainWindow(LibraryActions, ModelActions, QMainWindow):
+class MainWindow(QMainWindow):
     """Glimpse's window. Every engine call goes through `runner`; the UI thread only paints and routes."""
 
     def __init__(
@@ -83,32 +83,32 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.setWindowIcon(icon("glimpse"))
         self.setAcceptDrops(True)
         self.runner = TaskRunner(self)
-        self.indexing = IndexingController(self.runner, self.db, self.settings, self)
         self.results_model = ResultsModel(self)
         self.library_model = LibraryModel(self)
-        self.snapshot = LibrarySnapshot(exists=False)
-        self.snapshot_loaded = False
-        self.models = ModelHolder(
-            self.runner, self.wanted_model_spec, lambda: self.settings.device_or_none, self
-        )
-        self._search_gen = 0
-        self._k = self.settings.results_k  # grows by results_k each time the results are scrolled to the end
-        self._keep_place: tuple[int, int] | None = None  # (row, scroll) to restore after loading more
-        self._loading = False
-        self.last_outcome: ops.SearchOutcome | None = None
-        self.last_error: BaseException | None = None  # of the latest search, shown in the banner
-        self._index_on_start = index_on_start
-        self._started = False
         self._build(playback)
+        self.indexing = IndexingController(self.runner, self.db, self.settings, self)
+        self.model_ctl = ModelController(self.runner, self.settings, self.indexing, self.banner, self, self)
+        models = self.model_ctl.models
+        self.library_ctl = LibraryController(
+            self.runner, self.db, models, self.indexing, self, self, index_on_start=index_on_start
+        )
+        self.search_ctl = SearchController(
+            self.runner,
+            self.db,
+            self.settings,
+            models,
+            self.results_model,
+            self.results_view,
+            self.empty_label,
+            self.banner,
+            self,
+        )
+        self.vector_index = VectorIndexMonitor(self.runner, self.db, self)
         self._wire()
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(LIBRARY_REFRESH_MS)
-        self._refresh_timer.timeout.connect(self.refresh_library)
         self.apply_style()
         self.resize(QSize(1280, 800))
         self.search_bar.focus()
-        self.refresh_library()
+        self.library_ctl.refresh()
 
     # --- building ------------------------------------------------------------------------------
     def _build(self, playback: bool) -> None:
@@ -175,23 +175,22 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         self.setTabOrder(self.results_view, self.preview.timeline)
 
     def _wire(self) -> None:
+        lib, mod, find, ix = self.library_ctl, self.model_ctl, self.search_ctl, self.indexing
         shortcuts: list[tuple[QKeySequence, Callable[[], None]]] = [
             (QKeySequence(QKeySequence.StandardKey.Find), self.search_bar.focus),
             (QKeySequence("Ctrl+L"), self.search_bar.focus),
-            (QKeySequence("Ctrl+O"), self.choose_folder),
-            (QKeySequence("Ctrl+I"), self.choose_image),
-            (QKeySequence("Ctrl+,"), self.open_settings),
-            (QKeySequence("F5"), self.index_all),
+            (QKeySequence("Ctrl+O"), lib.choose_folder),
+            (QKeySequence("Ctrl+I"), find.choose_image),
+            (QKeySequence("Ctrl+,"), mod.open_settings),
+            (QKeySequence("F5"), lib.index_all),
         ]
         for keys, slot in shortcuts:
             QShortcut(keys, self).activated.connect(slot)
-        self.search_bar.submitted.connect(self.search)
-        self.search_bar.image_requested.connect(self.choose_image)
+        self.search_bar.submitted.connect(find.search)
+        self.search_bar.image_requested.connect(find.choose_image)
         self.search_bar.field.move_to_results.connect(self._focus_results)
-        self.settings_button.clicked.connect(self.open_settings)
-        self.welcome.add_folder_requested.connect(self.choose_folder)
-        self.banner.choose_checkpoint.connect(self.choose_checkpoint)
-        self.banner.retry.connect(lambda: self.ensure_model(force=True))
+        self.settings_button.clicked.connect(mod.open_settings)
+        self.welcome.add_folder_requested.connect(lib.choose_folder)
         rv = self.results_view
         rv.current_result.connect(self._show_preview)
         rv.activated_result.connect(self.open_result)
@@ -199,32 +198,49 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
             lambda row: open_containing_folder(self.results_model.item(row).result.path)
         )
         rv.copy_path_requested.connect(self.copy_result_path)
-        rv.more_like_this_requested.connect(self.more_like_this)
-        bar = rv.verticalScrollBar()
-        bar.valueChanged.connect(lambda v: v > 0 and v == bar.maximum() and self.load_more())
         rv.back_to_search.connect(self.search_bar.focus)
-        self.preview.open_requested.connect(lambda: self.open_result(self.results_view.currentIndex().row()))
+        rv.export_requested.connect(self.export_result)
+        self.preview.open_requested.connect(lambda: self.open_result(rv.currentIndex().row()))
         self.preview.export_requested.connect(
-            lambda: self.export_result(self.results_view.currentIndex().row(), self.preview.export_range())
+            lambda: self.export_result(rv.currentIndex().row(), self.preview.export_range())
         )
-        self.results_view.export_requested.connect(self.export_result)
         lp = self.library_panel
-        lp.add_requested.connect(self.choose_folder)
-        lp.remove_requested.connect(self.remove_folder)
-        lp.excludes_requested.connect(self.edit_excludes)
-        lp.retry_requested.connect(
-            lambda: self.when_model_ready(lambda: self.indexing.index(retry_failed=True))
-        )
-        self.models.loading.connect(self.banner.show_loading)
-        self.models.ready.connect(self._on_model)
-        self.models.failed.connect(self._on_model_error)
-        ix = self.indexing
-        ix.progress.connect(self._on_progress)
+        lp.add_requested.connect(lib.choose_folder)
+        lp.remove_requested.connect(lib.remove_folder)
+        lp.excludes_requested.connect(lib.edit_excludes)
+        lp.retry_requested.connect(lib.retry_failed)
+        for snapshot_changed in (mod.set_snapshot, find.set_snapshot, self._show_snapshot):
+            lib.snapshot_changed.connect(snapshot_changed)
+        lib.snapshot_changed.connect(lambda _s: self.vector_index.check())
+        lib.opened.connect(self._set_empty_text)
+        lib.folder_added.connect(lambda _path: self._show_library(True))
+        for ctl in (lib, find):
+            ctl.status.connect(self.status)
+            ctl.failed.connect(self._show_error)
+        ix.progress.connect(self.indexing_status.show_progress)
         ix.busy_changed.connect(self.indexing_status.set_busy)
-        ix.run_finished.connect(self._on_index_finished)
-        ix.run_failed.connect(self._on_index_failed)
         self.indexing_status.pause_requested.connect(ix.pause)
         self.indexing_status.resume_requested.connect(ix.resume)
+        self.vector_index.changed.connect(self.indexing_status.show_vector_index)
+
+    def _show_snapshot(self, snapshot: LibrarySnapshot) -> None:
+        self.library_panel.show_snapshot(snapshot)
+        self._show_library(not snapshot.is_empty)
+
+    def _show_library(self, shown: bool) -> None:
+        """The library panel beside the results, or the welcome page standing alone."""
+        self.stack.setCurrentIndex(Page.RESULTS if shown else Page.WELCOME)
+        self.library_panel.setVisible(shown)
+
+    def _set_empty_text(self, snapshot: LibrarySnapshot) -> None:
+        if self.results_model.rowCount() == 0:
+            n = sum(f.indexed for f in snapshot.folders)
+            self.empty_label.setText(
+                self.tr("Type what you are looking for and press Enter. {n} videos are indexed.").format(n=n)
+                if n
+                else self.tr("Videos appear here once they are indexed.")
+            )
+            self.empty_label.setVisible(True)
 
     def apply_style(self) -> None:
         """Fill the style sheet from the current palette (light or dark)."""
@@ -234,98 +250,6 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             self.apply_style()
         super().changeEvent(event)
-
-    # --- search -----------------------------------------------------------------------------
-    def search(self, query: Any) -> None:
-        """Search off the UI thread; a text, an ImageQuery or a ClipQuery."""
-        if self.snapshot.is_empty and self.snapshot_loaded:
-            self.status(self.tr("Add a folder of videos first."))
-            return
-        self._search_gen += 1
-        gen = self._search_gen
-        self._k, self._keep_place = self.settings.results_k, None
-        self.status(self.tr("Searching\u2026"))
-        self.when_model_ready(lambda: self._start_search(gen, query))
-
-    def _start_search(self, gen: int, query: Any) -> None:
-        if gen != self._search_gen:
-            return
-        db, model, k, hide = self.db, self.model, self._k, self.settings.hide_copies
-        self.runner.submit(
-            Pool.SEARCH,
-            lambda _r: ops.run_search(db, model, query, k, hide_copies=hide),
-            name="Searching",
-            on_done=lambda out: self._on_results(gen, out),
-            on_error=lambda e: self._on_search_error(gen, e),
-        )
-
-    def _on_results(self, gen: int, outcome: ops.SearchOutcome) -> None:
-        if gen != self._search_gen:
-            return  # a newer search is on its way
-        self._loading = False
-        self.last_outcome, self.last_error = outcome, None
-        if self.banner.state == BannerState.MESSAGE:
-            self.banner.hide_banner()
-        self.results_model.set_items(outcome.items)
-        n = len(outcome.items)
-        note = "".join(f" {engine_sentence(w)}" for w in outcome.warnings)
-        what = describe_query(outcome.query)
-        found = self.tr("1 moment {what}in {s} s.") if n == 1 else self.tr("{n} moments {what}in {s} s.")
-        self.status(found.format(n=n, what=what, s=f"{outcome.elapsed_s:.2f}") + note)
-        self.empty_label.setVisible(n == 0)
-        if n == 0:
-            self.empty_label.setText(
-                self.tr("Nothing matched. Try other words, or drop an image on the window.")
-            )
-        elif self._keep_place is not None:  # more of the same results: stay where the user was
-            row, scroll = self._keep_place
-            self.results_view.select_row(row)
-            self.results_view.verticalScrollBar().setValue(scroll)
-        else:
-            self.results_view.select_row(0)
-
-    def load_more(self) -> None:
-        """The results were scrolled to the end: ask for results_k more moments of the same query."""
-        outcome = self.last_outcome
-        if outcome is None or self._loading or len(outcome.items) < self._k:  # all there is, or on its way
-            return
-        self._k += self.settings.results_k
-        self._search_gen += 1
-        self._loading = True
-        rv = self.results_view
-        self._keep_place = (rv.currentIndex().row(), rv.verticalScrollBar().value())
-        self._start_search(self._search_gen, outcome.query)
-
-    def _on_search_error(self, gen: int, exc: BaseException) -> None:
-        if gen == self._search_gen:
-            self._loading = False
-            self.last_error = exc
-            self._show_error(exc)
-
-    def choose_image(self) -> None:
-        """Pick an image file and search by it."""
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("Search by image"),
-            "",
-            self.tr("Images") + " (*.jpg *.jpeg *.png *.bmp *.webp *.gif *.tif *.tiff)",
-        )
-        if path:
-            self.search_image(path)
-
-    def search_image(self, path: str) -> None:
-        """Search for moments that look like the image at `path`."""
-        from engine.search import ImageQuery
-
-        self.search(ImageQuery(Path(path)))
-
-    def more_like_this(self, row: int) -> None:
-        """Search with the clip of a result as the query."""
-        from engine.search import ClipQuery
-
-        clip_id = top_clip_id(self.results_model.item(row).result)
-        if clip_id is not None:
-            self.search(ClipQuery(clip_id))
 
     # --- results ----------------------------------------------------------------------------
     def _show_preview(self, row: int) -> None:
@@ -380,13 +304,13 @@ class MainWindow(LibraryActions, ModelActions, QMainWindow):
         """Folders are added to the library; an image searches by it."""
         for p in paths:
             if Path(p).is_dir():
-                self.add_folder(p)
+                self.library_ctl.add_folder(p)
         images = [p for p in paths if ops.is_image_path(p) and Path(p).is_file()]
         if images:
-            self.search_image(images[0])
+            self.search_ctl.search_image(images[0])
 
     @staticmethod
-    def _dropped_paths(mime: Any) -> list[str]:
+    def _dropped_paths(mime: QMimeData) -> list[str]:
         if not mime.hasUrls():
             return []
         paths = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -21,6 +21,10 @@ from app.models.results_model import ResultItem
 from engine import config
 from engine.errors import QueryError
 from engine.results import SearchFilters
+
+if TYPE_CHECKING:
+    from engine.model import GlimpseModel
+    from engine.search import Query
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ def is_image_path(path: str | os.PathLike[str]) -> bool:
 class SearchOutcome:
     """A finished search: the moments, how long it took, and sentences about the query."""
 
-    query: Any
+    query: Query
     items: list[ResultItem] = field(default_factory=list)
     elapsed_s: float = 0.0
     warnings: list[str] = field(default_factory=list)  # e.g. the text was longer than the model reads
@@ -73,8 +77,8 @@ def _decode_one(data: bytes) -> QImage:
 
 def run_search(
     db: Path | None,
-    model: Any,
-    query: Any,
+    model: GlimpseModel | None,
+    query: Query,
     k: int,
     filters: SearchFilters | None = None,
     hide_copies: bool = True,
@@ -107,7 +111,7 @@ def run_search(
         searcher.hide_copies = hide_copies
         results = searcher.search(query, k=k, filters=filters)
     items = [ResultItem(r, decode_thumbs([f.thumb for f in r.frames])) for r in results]
-    warnings = [str(w) for w in getattr(results, "warnings", [])]
+    warnings = [str(w) for w in results.warnings]
     return SearchOutcome(query, items, time.perf_counter() - began, warnings)
 
 
@@ -155,7 +159,7 @@ def weights_bytes() -> int:
     return total
 
 
-def load_model(spec: str, device: str | None, report: Callable[[object], None] | None = None) -> Any:
+def load_model(spec: str, device: str | None, report: Callable[[object], None] | None = None) -> GlimpseModel:
     """Load (and, for open_clip names, download) a model, then warm the search path.
 
     Args:

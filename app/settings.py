@@ -66,10 +66,10 @@ class AppSettings:
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        defaults = cls()
+        defaults = asdict(cls())
         values: dict[str, object] = {}
         for f in fields(cls):
-            default = getattr(defaults, f.name)
+            default = defaults[f.name]
             value = raw.get(f.name)
             if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)  # JSON written by hand: "2" for 2.0

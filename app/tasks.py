@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal
 
@@ -20,6 +21,7 @@ from engine.errors import GlimpseError
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[object], None]
+T = TypeVar("T")
 
 
 class Pool(StrEnum):
@@ -43,7 +45,7 @@ class TaskSignals(QObject):
 class Task(QRunnable):
     """Runs `fn(report_progress)` on a pool thread and reports the outcome by signal."""
 
-    def __init__(self, fn: Callable[[ProgressFn], Any], name: str) -> None:
+    def __init__(self, fn: Callable[[ProgressFn], object], name: str) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the runner keeps it alive until its signals are delivered
         self.fn = fn
@@ -71,8 +73,24 @@ class Task(QRunnable):
             self.signals.finished.emit(result)
 
 
+@dataclass
+class _Pending:
+    """A queued or running task and what to call back when it reports."""
+
+    task: Task
+    pool: Pool
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    on_progress: Callable[[Any], None] | None
+
+
 class TaskRunner(QObject):
-    """Owns the thread pools and keeps running tasks referenced."""
+    """Owns the thread pools and keeps running tasks referenced.
+
+    A task's signals reach the runner's own slots, which call the task's callbacks: when the runner
+    goes (its window was closed and deleted), Qt drops what was still queued for it, so a late answer
+    never calls into objects deleted with the window.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,35 +99,51 @@ class TaskRunner(QObject):
             p = QThreadPool(self)
             p.setMaxThreadCount(1)  # each kind of work runs in order; kinds run side by side
             self._pools[pool] = p
-        self._live: dict[Task, Pool] = {}
+        self._live: dict[TaskSignals, _Pending] = {}
 
     def submit(
         self,
         pool: Pool,
-        fn: Callable[[ProgressFn], Any],
+        fn: Callable[[ProgressFn], T],
         *,
         name: str,
-        on_done: Callable[[Any], None] | None = None,
+        on_done: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
     ) -> Task:
         """Queue `fn` on `pool`; callbacks run on the UI thread."""
         task = Task(fn, name)
-        if on_done is not None:
-            task.signals.finished.connect(on_done)
-        if on_error is not None:
-            task.signals.failed.connect(on_error)
-        if on_progress is not None:
-            task.signals.progress.connect(on_progress)
-        task.signals.finished.connect(lambda _r, t=task: self._live.pop(t, None))
-        task.signals.failed.connect(lambda _e, t=task: self._live.pop(t, None))
-        self._live[task] = pool
+        self._live[task.signals] = _Pending(task, pool, on_done, on_error, on_progress)
+        task.signals.finished.connect(self._finished)
+        task.signals.failed.connect(self._failed)
+        task.signals.progress.connect(self._progress)
         self._pools[pool].start(task)
         return task
 
+    def _pending(self, *, done: bool) -> _Pending | None:
+        sender = self.sender()
+        if not isinstance(sender, TaskSignals):
+            return None
+        return self._live.pop(sender, None) if done else self._live.get(sender)
+
+    def _finished(self, result: object) -> None:
+        pending = self._pending(done=True)
+        if pending is not None and pending.on_done is not None:
+            pending.on_done(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        pending = self._pending(done=True)
+        if pending is not None and pending.on_error is not None:
+            pending.on_error(exc)
+
+    def _progress(self, value: object) -> None:
+        pending = self._pending(done=False)
+        if pending is not None and pending.on_progress is not None:
+            pending.on_progress(value)
+
     def busy(self, pool: Pool | None = None) -> bool:
         """True while any task (of `pool`) is queued or running."""
-        return any(pool is None or p == pool for p in self._live.values())
+        return any(pool is None or p.pool == pool for p in self._live.values())
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Wait for every pool to drain (used when the window closes)."""

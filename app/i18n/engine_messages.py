@@ -19,7 +19,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 CONTEXT = "EngineMessages"
 
-TEMPLATES: tuple[str, ...] = (
+# PySide6's stubs type QT_TRANSLATE_NOOP as returning object; it returns its text (a str).
+TEMPLATES: tuple[str, ...] = (  # type: ignore[assignment]
     # search
     QT_TRANSLATE_NOOP("EngineMessages", "The query is empty; type what you are looking for."),
     QT_TRANSLATE_NOOP(
@@ -94,7 +95,7 @@ TEMPLATES: tuple[str, ...] = (
 )
 
 #: Short phrases of failed files (VideoError.reason), translated where they lead a reason.
-REASONS: tuple[str, ...] = (
+REASONS: tuple[str, ...] = (  # type: ignore[assignment]  # QT_TRANSLATE_NOOP: see TEMPLATES
     QT_TRANSLATE_NOOP("EngineMessages", "not a video"),
     QT_TRANSLATE_NOOP("EngineMessages", "no video stream"),
     QT_TRANSLATE_NOOP("EngineMessages", "file is truncated or corrupt"),

@@ -352,6 +352,10 @@ Your library is safe; the details below help to fix it.</source>
         <translation>{n} 倍实时速度</translation>
     </message>
     <message>
+        <source>Building the search index: {done} of {total} clips ({pct}%); searches stay exact meanwhile</source>
+        <translation>正在构建搜索索引：已完成 {done} / {total} 个片段（{pct}%）；在此期间搜索仍为精确搜索</translation>
+    </message>
+    <message>
         <source>Indexing progress</source>
         <translation>索引进度</translation>
     </message>
@@ -360,8 +364,57 @@ Your library is safe; the details below help to fix it.</source>
         <translation>暂停索引</translation>
     </message>
     <message>
+        <source>Search index progress</source>
+        <translation>搜索索引进度</translation>
+    </message>
+    <message>
         <source>Resume indexing</source>
         <translation>继续索引</translation>
+    </message>
+</context>
+<context>
+    <name>LibraryController</name>
+    <message>
+        <source>Adding {path}…</source>
+        <translation>正在添加 {path}…</translation>
+    </message>
+    <message>
+        <source>Added {path}; indexing starts in the background.</source>
+        <translation>已添加 {path}；索引将在后台开始。</translation>
+    </message>
+    <message>
+        <source>Remove folder</source>
+        <translation>移除文件夹</translation>
+    </message>
+    <message>
+        <source>Remove {path} and its {n} indexed videos from the library? The files on disk are not touched.</source>
+        <translation>要从媒体库中移除 {path} 及其 {n} 个已索引的视频吗？磁盘上的文件不会被改动。</translation>
+    </message>
+    <message>
+        <source>Exclude patterns</source>
+        <translation>排除规则</translation>
+    </message>
+    <message>
+        <source>Files under {path} matching these patterns are left out
+(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):</source>
+        <translation>{path} 下匹配这些规则的文件将被跳过
+（每行一个通配符规则，例如 */drafts/* 或 *.tmp.mp4）：</translation>
+    </message>
+    <message>
+        <source>The library is up to date.</source>
+        <translation>媒体库已是最新。</translation>
+    </message>
+    <message>
+        <source>Indexing finished: {n} indexed</source>
+        <translation>索引完成：已索引 {n} 个</translation>
+    </message>
+    <message>
+        <source>, {n} failed</source>
+        <translation>，{n} 个失败</translation>
+    </message>
+    <message>
+        <source>.</source>
+        <translation>。</translation>
     </message>
 </context>
 <context>
@@ -506,56 +559,6 @@ Your library is safe; the details below help to fix it.</source>
         <translation>视频索引完成后会显示在这里。</translation>
     </message>
     <message>
-        <source>Adding {path}…</source>
-        <translation>正在添加 {path}…</translation>
-    </message>
-    <message>
-        <source>Added {path}; indexing starts in the background.</source>
-        <translation>已添加 {path}；索引将在后台开始。</translation>
-    </message>
-    <message>
-        <source>Remove folder</source>
-        <translation>移除文件夹</translation>
-    </message>
-    <message>
-        <source>Remove {path} and its {n} indexed videos from the library? The files on disk are not touched.</source>
-        <translation>要从媒体库中移除 {path} 及其 {n} 个已索引的视频吗？磁盘上的文件不会被改动。</translation>
-    </message>
-    <message>
-        <source>Exclude patterns</source>
-        <translation>排除规则</translation>
-    </message>
-    <message>
-        <source>Files under {path} matching these patterns are left out
-(one glob pattern per line, e.g. */drafts/* or *.tmp.mp4):</source>
-        <translation>{path} 下匹配这些规则的文件将被跳过
-（每行一个通配符规则，例如 */drafts/* 或 *.tmp.mp4）：</translation>
-    </message>
-    <message>
-        <source>The library is up to date.</source>
-        <translation>媒体库已是最新。</translation>
-    </message>
-    <message>
-        <source>Indexing finished: {n} indexed</source>
-        <translation>索引完成：已索引 {n} 个</translation>
-    </message>
-    <message>
-        <source>, {n} failed</source>
-        <translation>，{n} 个失败</translation>
-    </message>
-    <message>
-        <source>.</source>
-        <translation>。</translation>
-    </message>
-    <message>
-        <source>like {name} </source>
-        <translation>与 {name} 相似，</translation>
-    </message>
-    <message>
-        <source>like the chosen moment </source>
-        <translation>与所选片段相似，</translation>
-    </message>
-    <message>
         <source>Settings (Ctrl+,)</source>
         <translation>设置 (Ctrl+,)</translation>
     </message>
@@ -564,52 +567,12 @@ Your library is safe; the details below help to fix it.</source>
         <translation>设置</translation>
     </message>
     <message>
-        <source>Add a folder of videos first.</source>
-        <translation>请先添加一个视频文件夹。</translation>
-    </message>
-    <message>
-        <source>Searching…</source>
-        <translation>正在搜索…</translation>
-    </message>
-    <message>
-        <source>1 moment {what}in {s} s.</source>
-        <translation>{what}找到 1 个片段，用时 {s} 秒。</translation>
-    </message>
-    <message>
-        <source>{n} moments {what}in {s} s.</source>
-        <translation>{what}找到 {n} 个片段，用时 {s} 秒。</translation>
-    </message>
-    <message>
-        <source>Nothing matched. Try other words, or drop an image on the window.</source>
-        <translation>没有匹配的结果。请换个说法，或将图片拖到窗口上。</translation>
-    </message>
-    <message>
-        <source>Search by image</source>
-        <translation>以图搜索</translation>
-    </message>
-    <message>
-        <source>Images</source>
-        <translation>图片</translation>
-    </message>
-    <message>
         <source>No program is set up to play this file.</source>
         <translation>没有设置可以播放此文件的程序。</translation>
     </message>
     <message>
         <source>Copied the path with its timestamp.</source>
         <translation>已复制带时间点的路径。</translation>
-    </message>
-    <message>
-        <source>Choose a local checkpoint to continue.</source>
-        <translation>请选择一个本地检查点以继续。</translation>
-    </message>
-    <message>
-        <source>Reindex the library?</source>
-        <translation>要重新索引媒体库吗？</translation>
-    </message>
-    <message>
-        <source>The library was indexed with {old}. Using {new} means reindexing all {n} videos; search finds nothing until they are done. Reindex now?</source>
-        <translation>此媒体库是用 {old} 索引的。改用 {new} 需要重新索引全部 {n} 个视频；完成之前搜索不会有结果。现在重新索引吗？</translation>
     </message>
 </context>
 <context>
@@ -629,6 +592,21 @@ Your library is safe; the details below help to fix it.</source>
     <message>
         <source>Loading the model {spec} (the first use downloads its weights)…</source>
         <translation>正在加载模型 {spec}（首次使用时会下载权重）…</translation>
+    </message>
+</context>
+<context>
+    <name>ModelController</name>
+    <message>
+        <source>Choose a local checkpoint to continue.</source>
+        <translation>请选择一个本地检查点以继续。</translation>
+    </message>
+    <message>
+        <source>Reindex the library?</source>
+        <translation>要重新索引媒体库吗？</translation>
+    </message>
+    <message>
+        <source>The library was indexed with {old}. Using {new} means reindexing all {n} videos; search finds nothing until they are done. Reindex now?</source>
+        <translation>此媒体库是用 {old} 索引的。改用 {new} 需要重新索引全部 {n} 个视频；完成之前搜索不会有结果。现在重新索引吗？</translation>
     </message>
 </context>
 <context>
@@ -789,6 +767,45 @@ Your library is safe; the details below help to fix it.</source>
     <message>
         <source>Search by image</source>
         <translation>以图搜索</translation>
+    </message>
+</context>
+<context>
+    <name>SearchController</name>
+    <message>
+        <source>like {name} </source>
+        <translation>与 {name} 相似，</translation>
+    </message>
+    <message>
+        <source>like the chosen moment </source>
+        <translation>与所选片段相似，</translation>
+    </message>
+    <message>
+        <source>Add a folder of videos first.</source>
+        <translation>请先添加一个视频文件夹。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>Nothing matched. Try other words, or drop an image on the window.</source>
+        <translation>没有匹配的结果。请换个说法，或将图片拖到窗口上。</translation>
+    </message>
+    <message>
+        <source>1 moment {what}in {s} s.</source>
+        <translation>{what}找到 1 个片段，用时 {s} 秒。</translation>
+    </message>
+    <message>
+        <source>{n} moments {what}in {s} s.</source>
+        <translation>{what}找到 {n} 个片段，用时 {s} 秒。</translation>
+    </message>
+    <message>
+        <source>Search by image</source>
+        <translation>以图搜索</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图片</translation>
     </message>
 </context>
 <context>

@@ -79,7 +79,7 @@ class LibraryModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.tr(HEADERS[Column(section)]) if 0 <= section < len(Column) else None
+            return self.tr(str(HEADERS[Column(section)])) if 0 <= section < len(Column) else None
         return None
 
     def data(
@@ -124,7 +124,7 @@ STATE_WORDS = {
 
 def _state_text(row: FolderSummary) -> str:
     state = row.state
-    word = QCoreApplication.translate("LibraryModel", STATE_WORDS[state])
+    word = QCoreApplication.translate("LibraryModel", str(STATE_WORDS[state]))
     if state == FolderState.OFFLINE:
         return word
     if state == FolderState.INDEXED and row.failed:  # some files failed, the rest is indexed

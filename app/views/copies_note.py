@@ -14,7 +14,7 @@ from engine.results import SearchResult
 
 def copies_note(result: object) -> str:
     """ " · also in 2 other files" for a result with copies, else ""."""
-    copies = getattr(result, "copies", None) or []
+    copies = result.copies if isinstance(result, SearchResult) else []
     if not copies:
         return ""
     if len(copies) == 1:
@@ -31,6 +31,6 @@ def add_copy_actions(menu: QMenu, result: object) -> None:
         text = QCoreApplication.translate("CopiesNote", "Open the copy {name}").format(
             name=PurePath(copy.path).name
         )
-        menu.addAction(
-            icon("open-external"), text, lambda c=copy: open_in_system_player(c.path, c.start)
-        ).setToolTip(copy.path)
+        action = menu.addAction(icon("open-external"), text)
+        action.triggered.connect(lambda _checked=False, c=copy: open_in_system_player(c.path, c.start))
+        action.setToolTip(copy.path)

@@ -1,4 +1,5 @@
-"""The indexing strip: progress bar with videos done/total, throughput, ETA, current file, pause/resume."""
+"""The indexing strip: progress bar with videos done/total, throughput, ETA, current file, pause/resume;
+and, while the library's vector index is built in the background, that build's progress."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.formatting import format_eta
 from app.icons import icon
 from app.views.elided_label import ElidedLabel
 from engine.indexing.progress import IndexProgress, Phase
+from engine.store.ann_build import IndexState, IndexStatus
 
 
 def progress_text(p: IndexProgress) -> str:
@@ -58,8 +60,17 @@ def progress_text(p: IndexProgress) -> str:
     return " \u00b7 ".join(parts)
 
 
+def vector_index_text(status: IndexStatus) -> str:
+    """One line about the vector index build: "Building the search index: 1,200 of 40,000 clips (3%)"."""
+    pct = 100 * status.done // status.total if status.total else 0
+    return QCoreApplication.translate(
+        "IndexingStatus",
+        "Building the search index: {done} of {total} clips ({pct}%); searches stay exact meanwhile",
+    ).format(done=f"{status.done:,}", total=f"{status.total:,}", pct=pct)
+
+
 class IndexingStatus(QWidget):
-    """Shows the latest IndexProgress; hidden while idle."""
+    """Shows the latest IndexProgress and a vector index build in progress; hidden while neither runs."""
 
     pause_requested = Signal()
     resume_requested = Signal()
@@ -81,6 +92,14 @@ class IndexingStatus(QWidget):
         self.pause_button.clicked.connect(self._toggle)
         self.paused = False
         self._set_paused(False)
+        self.index_bar = QProgressBar(self)  # the vector index build, beside (or instead of) a run
+        self.index_bar.setTextVisible(True)
+        self.index_bar.setFormat("%p%")
+        self.index_bar.setFixedWidth(100)
+        self.index_bar.setAccessibleName(self.tr("Search index progress"))
+        self.index_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # a sentence: keep its start
+        self._run_shown = False  # an indexing run's progress (or its summary) is on show
+        self._index_shown = False  # a vector index build is on show
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)
         layout.setSpacing(8)
@@ -88,7 +107,11 @@ class IndexingStatus(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.file_label, 1)
         layout.addWidget(self.pause_button)
+        layout.addWidget(self.index_bar)
+        layout.addWidget(self.index_label, 1)
         self.last: IndexProgress | None = None
+        self.last_index: IndexStatus | None = None
+        self._update_parts()
 
     def show_progress(self, p: IndexProgress) -> None:
         """Reflect one progress event."""
@@ -106,15 +129,34 @@ class IndexingStatus(QWidget):
         self.file_label.setText(PurePath(p.current_file).name if p.current_file else p.message)
         self.file_label.setToolTip(p.current_file or p.message)
         if p.phase == Phase.DONE and p.videos_total == 0 and not p.videos_failed:
-            self.setVisible(False)  # a rescan that found nothing new: no full bar, no "0 of 0"
+            self._run_shown = False  # a rescan that found nothing new: no full bar, no "0 of 0"
         elif p.phase != Phase.PAUSED or p.videos_total:
-            self.setVisible(True)
+            self._run_shown = True
+        self._update_parts()
+
+    def show_vector_index(self, status: IndexStatus) -> None:
+        """Reflect the vector index's state: its build's progress while it runs, nothing otherwise."""
+        self.last_index = status
+        self._index_shown = status.state is IndexState.BUILDING
+        if self._index_shown:
+            self.index_bar.setRange(0, max(status.total, 1))
+            self.index_bar.setValue(min(status.done, status.total))
+            self.index_label.setText(vector_index_text(status))
+        self._update_parts()
+
+    def _update_parts(self) -> None:
+        for part in (self.bar, self.label, self.file_label, self.pause_button):
+            part.setVisible(self._run_shown or not self._index_shown)
+        self.index_bar.setVisible(self._index_shown)
+        self.index_label.setVisible(self._index_shown)
+        self.setVisible(self._run_shown or self._index_shown)
 
     def set_busy(self, busy: bool) -> None:
         """Show while a run or watcher pass is working; a finished run leaves its summary visible."""
         self.pause_button.setEnabled(busy)
         if busy:
-            self.setVisible(True)
+            self._run_shown = True
+            self._update_parts()
 
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused

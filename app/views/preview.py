@@ -4,8 +4,9 @@ a timeline, the best frame as a poster."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
@@ -26,6 +27,11 @@ from app.models.results_model import ResultItem
 from app.views.elided_label import ElidedLabel
 from app.views.timeline import ClipTimeline
 
+if TYPE_CHECKING:  # QtMultimedia is imported only when it loads here (it needs the system's audio libraries)
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+    from PySide6.QtMultimediaWidgets import QVideoWidget
+
 log = logging.getLogger(__name__)
 
 
@@ -37,6 +43,17 @@ def multimedia_available() -> bool:
         log.warning("video playback unavailable: %s", exc)
         return False
     return True
+
+
+def _video_widget(parent: QWidget, on_double_click: Callable[[], None]) -> QVideoWidget:
+    """A QVideoWidget that reports double-clicks (made here: QtMultimedia is imported only when it loads)."""
+    from PySide6.QtMultimediaWidgets import QVideoWidget
+
+    class VideoWidget(QVideoWidget):
+        def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+            on_double_click()
+
+    return VideoWidget(parent)
 
 
 class PosterLabel(QLabel):
@@ -81,6 +98,7 @@ class PreviewPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None, *, playback: bool = True) -> None:
         super().__init__(parent)
+        self.audio: QAudioOutput | None = None  # with the embedded player, when QtMultimedia loads
         self.setObjectName("previewPane")
         self.item: ResultItem | None = None
         self.title = ElidedLabel(self.tr("Select a result to preview it"), self)
@@ -128,8 +146,8 @@ class PreviewPane(QWidget):
         layout.addWidget(self.timeline)
         layout.addLayout(buttons)
 
-        self.player: Any = None
-        self.video_widget: Any = None
+        self.player: QMediaPlayer | None = None
+        self.video_widget: QVideoWidget | None = None
         self._pending_seek_ms: int | None = None
         if playback and multimedia_available():
             self._setup_player()
@@ -141,17 +159,15 @@ class PreviewPane(QWidget):
 
     def _setup_player(self) -> None:
         from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-        from PySide6.QtMultimediaWidgets import QVideoWidget
 
-        self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.audio.setMuted(not self.sound_button.isChecked())
-        self.player.setAudioOutput(self.audio)
-        self.video_widget = QVideoWidget(self)
-        self.video_widget.setMinimumSize(160, 90)
-        self.video_widget.mouseDoubleClickEvent = lambda _e: self.open_requested.emit()
-        self.stack.addWidget(self.video_widget)
-        self.player.setVideoOutput(self.video_widget)
+        self.player = player = QMediaPlayer(self)
+        self.audio = audio = QAudioOutput(self)
+        audio.setMuted(not self.sound_button.isChecked())
+        player.setAudioOutput(audio)
+        self.video_widget = video = _video_widget(self, self.open_requested.emit)
+        video.setMinimumSize(160, 90)
+        self.stack.addWidget(video)
+        player.setVideoOutput(video)
         self.player.positionChanged.connect(lambda ms: self.timeline.set_position(ms / 1000.0))
         self.player.mediaStatusChanged.connect(self._media_status)
         self.player.playbackStateChanged.connect(self._playback_state)
@@ -210,9 +226,8 @@ class PreviewPane(QWidget):
             self.tr("Sound on (click to mute)") if on else self.tr("Muted (click for sound)")
         )
         self.sound_button.setAccessibleName(self.tr("Sound"))
-        audio = getattr(self, "audio", None)
-        if audio is not None:
-            audio.setMuted(not on)
+        if self.audio is not None:
+            self.audio.setMuted(not on)
 
     def toggle_play(self) -> None:
         """Play or pause the preview."""
@@ -237,23 +252,25 @@ class PreviewPane(QWidget):
             self.player.stop()
             self.player.setSource(QUrl())
 
-    def _media_status(self, status: Any) -> None:
+    def _media_status(self, status: QMediaPlayer.MediaStatus) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
+        if self.player is None or self.video_widget is None:
+            return
         if status in (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia):
             if self._pending_seek_ms is not None:
                 self.player.setPosition(self._pending_seek_ms)
                 self._pending_seek_ms = None
             self.stack.setCurrentWidget(self.video_widget)
 
-    def _playback_state(self, state: Any) -> None:
+    def _playback_state(self, state: QMediaPlayer.PlaybackState) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
         playing = state == QMediaPlayer.PlaybackState.PlayingState
         self.play_button.setText(self.tr("Pause") if playing else self.tr("Play"))
         self.play_button.setIcon(icon("pause" if playing else "play"))
 
-    def _player_error(self, _error: Any, message: str) -> None:
+    def _player_error(self, _error: QMediaPlayer.Error, message: str) -> None:
         log.warning("preview playback failed: %s", message)
         self.stack.setCurrentWidget(self.poster)
         self.subtitle.setText(

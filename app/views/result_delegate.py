@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QAbstractScrollArea, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.formatting import format_time
 from app.models.results_model import FrameHighlight, HighlightKind, ResultRole
@@ -152,7 +152,7 @@ class ResultDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         width = option.rect.width()
         view = option.widget
-        if view is not None and hasattr(view, "viewport"):
+        if isinstance(view, QAbstractScrollArea):
             width = view.viewport().width()  # cards fill the list's width; the strip wraps to fit it
         width = max(width, MIN_CARD_WIDTH)
         key = (

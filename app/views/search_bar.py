@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from app.icons import icon
 
-PLACEHOLDER = QT_TRANSLATE_NOOP(
+# PySide6's stubs type QT_TRANSLATE_NOOP as returning object; it returns its text (a str).
+PLACEHOLDER: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
     "SearchBar", "Search your videos \u2014 e.g. \u201ckids blowing out birthday candles\u201d"
 )
 

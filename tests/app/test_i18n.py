@@ -144,11 +144,11 @@ def test_main_window_in_chinese_shows_no_english(qtbot, tmp_path, chinese):
     window = MainWindow(settings, db, playback=False, index_on_start=False)
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.snapshot_loaded, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.library_ctl.snapshot_loaded, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
-    window.search("red")
-    qtbot.waitUntil(lambda: window.last_outcome is not None, timeout=WAIT_MS)
-    assert window.last_error is None and window.results_model.rowCount() > 0
+    window.search_ctl.search("red")
+    qtbot.waitUntil(lambda: window.search_ctl.last_outcome is not None, timeout=WAIT_MS)
+    assert window.search_ctl.last_error is None and window.results_model.rowCount() > 0
     QApplication.processEvents()
     texts = _visible_texts(window)
     paths = sorted({str(p) for p in folder.rglob("*")} | {str(folder)}, key=len, reverse=True)

@@ -9,8 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from app.library_actions import Page
-from app.main_window import MainWindow
+from app.main_window import MainWindow, Page
 from app.models.library_model import Column
 from app.models.results_model import ResultRole, top_clip_id
 from app.settings import AppSettings
@@ -48,7 +47,7 @@ def _window(qtbot, db: Path | None, **kwargs) -> MainWindow:
     window = MainWindow(_settings(), db, playback=False, index_on_start=kwargs.pop("index_on_start", False))
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: window.snapshot_loaded, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.library_ctl.snapshot_loaded, timeout=WAIT_MS)
     return window
 
 
@@ -57,14 +56,14 @@ def _search_and_wait(qtbot, window: MainWindow, text: str) -> None:
     qtbot.keyClicks(window.search_bar.field, text)
     qtbot.keyClick(window.search_bar.field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: _answered(window, text), timeout=WAIT_MS)
-    assert window.last_error is None, str(window.last_error)
+    assert window.search_ctl.last_error is None, str(window.search_ctl.last_error)
 
 
 def _answered(window: MainWindow, query) -> bool:
     """True once the window shows results or an error for `query`."""
-    if window.last_error is not None:
+    if window.search_ctl.last_error is not None:
         return True
-    return window.last_outcome is not None and window.last_outcome.query == query
+    return window.search_ctl.last_outcome is not None and window.search_ctl.last_outcome.query == query
 
 
 def _engine_search(db: Path, window: MainWindow, query):
@@ -72,20 +71,20 @@ def _engine_search(db: Path, window: MainWindow, query):
     from engine.store import LibraryStore
 
     with LibraryStore.open(db, readonly=True) as store:
-        searcher = Searcher(store, window.model)
+        searcher = Searcher(store, window.model_ctl.model)
         searcher.hide_copies = window.settings.hide_copies
         return searcher.search(query, k=window.settings.results_k)
 
 
 def test_welcome_state_without_a_library(qtbot):
     window = _window(qtbot, None)
-    assert not window.snapshot.exists
+    assert not window.library_ctl.snapshot.exists
     assert window.stack.currentIndex() == Page.WELCOME
     assert window.welcome.isVisible() and not window.library_panel.isVisible()
     assert "Add a folder" in window.welcome.step1.text() and "Search" in window.welcome.step2.text()
     for step in (window.welcome.step1, window.welcome.step2):  # wrapped text is not cut to one line
         assert step.height() >= step.heightForWidth(step.width()) > step.fontMetrics().height()
-    window.search("anything")
+    window.search_ctl.search("anything")
     assert window.status_label.text() == "Add a folder of videos first."
     assert window.results_model.rowCount() == 0
 
@@ -114,7 +113,7 @@ def test_search_flow_end_to_end(qtbot, library):
 def test_filmstrip_highlights_follow_relevance_and_show_afa(qtbot, library):
     window = _window(qtbot, library)
     _search_and_wait(qtbot, window, "green")
-    assert window.model is not None and not window.model.is_zero_shot
+    assert window.model_ctl.model is not None and not window.model_ctl.model.is_zero_shot
     for row in range(window.results_model.rowCount()):
         index = window.results_model.index(row, 0)
         result = index.data(ResultRole.RESULT)
@@ -142,9 +141,9 @@ def test_more_like_this_and_image_drop(qtbot, library, tmp_path):
     seed_row = names.index("red.mp4")
     seed = window.results_model.item(seed_row).result
     query = ClipQuery(top_clip_id(seed))
-    window.more_like_this(seed_row)
+    window.search_ctl.more_like_this(seed_row)
     qtbot.waitUntil(lambda: _answered(window, query), timeout=WAIT_MS)
-    assert window.last_error is None, str(window.last_error)
+    assert window.search_ctl.last_error is None, str(window.search_ctl.last_error)
     expected = _engine_search(library, window, query)
     shown = window.results_model.results()
     assert [(r.path, r.start, r.end) for r in shown] == [(r.path, r.start, r.end) for r in expected]
@@ -154,7 +153,7 @@ def test_more_like_this_and_image_drop(qtbot, library, tmp_path):
     image = write_image(tmp_path / "red.png", *SCENES["red"])
     window.handle_drop([str(image)])
     qtbot.waitUntil(lambda: _answered(window, ImageQuery(image)), timeout=WAIT_MS)
-    assert window.last_error is None, str(window.last_error)
+    assert window.search_ctl.last_error is None, str(window.search_ctl.last_error)
     expected = _engine_search(library, window, ImageQuery(image))
     assert [r.path for r in window.results_model.results()] == [r.path for r in expected]
     assert Path(window.results_model.item(0).result.path).name.startswith("red")
@@ -188,7 +187,7 @@ def test_adding_a_folder_indexes_it_with_progress_and_failures(qtbot, tmp_path):
     assert window.stack.currentIndex() == Page.WELCOME
     seen = []
     window.indexing.progress.connect(seen.append)
-    window.add_folder(str(folder))
+    window.library_ctl.add_folder(str(folder))
 
     def indexed() -> bool:
         rows = window.library_model.folders()
@@ -210,14 +209,14 @@ def test_adding_a_folder_indexes_it_with_progress_and_failures(qtbot, tmp_path):
 
 def test_weights_unavailable_offers_a_local_checkpoint(qtbot, library):
     window = _window(qtbot, library)
-    window.ensure_model("ViT-B-32-quickgelu:openai")
+    window.model_ctl.ensure_model("ViT-B-32-quickgelu:openai")
     qtbot.waitUntil(lambda: window.banner.state == BannerState.FAILED, timeout=WAIT_MS)
     assert "cannot be downloaded" in window.banner.text.text()
     # The engine's sentence already offers a local checkpoint: the banner does not say it twice.
-    assert window.banner.text.text() == str(window.model_error)
+    assert window.banner.text.text() == str(window.model_ctl.model_error)
     assert window.banner.choose_button.isVisible()
-    window.ensure_model("tiny", force=True)
-    qtbot.waitUntil(lambda: window.model is not None, timeout=WAIT_MS)
+    window.model_ctl.ensure_model("tiny", force=True)
+    qtbot.waitUntil(lambda: window.model_ctl.model is not None, timeout=WAIT_MS)
     assert window.banner.state == BannerState.HIDDEN
 
 
@@ -250,17 +249,23 @@ def test_changing_the_model_asks_before_reindexing(qtbot, library):
     window = _window(qtbot, library)
     questions: list[str] = []
     window.confirm = lambda title, text: questions.append(text) or False
-    window.apply_settings(replace(window.settings, model_spec="ViT-B-32-quickgelu:openai", sample_fps=2.0))
+    window.model_ctl.apply_settings(
+        replace(window.settings, model_spec="ViT-B-32-quickgelu:openai", sample_fps=2.0)
+    )
     assert len(questions) == 1 and "reindexing all 4 videos" in questions[0]
     assert window.settings.model_spec == "tiny" and window.settings.sample_fps == 2.0
     assert not window.indexing.busy
     assert AppSettings.load().model_spec == "tiny"
     # A new device reloads the same model there, without asking.
-    qtbot.waitUntil(lambda: window.model is not None, timeout=WAIT_MS)
-    before = window.model
-    window.apply_settings(replace(window.settings, device="auto"))
-    qtbot.waitUntil(lambda: window.model is not None and window.model is not before, timeout=WAIT_MS)
-    assert len(questions) == 1 and window.model_spec == "tiny" and AppSettings.load().device == "auto"
+    qtbot.waitUntil(lambda: window.model_ctl.model is not None, timeout=WAIT_MS)
+    before = window.model_ctl.model
+    window.model_ctl.apply_settings(replace(window.settings, device="auto"))
+    qtbot.waitUntil(
+        lambda: window.model_ctl.model is not None and window.model_ctl.model is not before, timeout=WAIT_MS
+    )
+    assert (
+        len(questions) == 1 and window.model_ctl.model_spec == "tiny" and AppSettings.load().device == "auto"
+    )
 
 
 def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
@@ -284,9 +289,9 @@ def test_watcher_indexes_new_files_while_the_app_is_open(qtbot, tmp_path):
         lambda: bool(window.library_model.folders()) and window.library_model.folders()[0].indexed == 2,
         timeout=WAIT_MS,
     )
-    window.apply_settings(replace(window.settings, watch_folders=False))  # the settings' checkbox
+    window.model_ctl.apply_settings(replace(window.settings, watch_folders=False))  # the settings' checkbox
     qtbot.waitUntil(lambda: not window.indexing.watching, timeout=WAIT_MS)
-    window.apply_settings(replace(window.settings, watch_folders=True))
+    window.model_ctl.apply_settings(replace(window.settings, watch_folders=True))
     qtbot.waitUntil(lambda: window.indexing.watching, timeout=WAIT_MS)
     window.close()
     assert not window.indexing.watching
@@ -301,9 +306,9 @@ def test_a_bad_image_gets_one_sentence_and_keeps_the_results(qtbot, library, tmp
     fake = tmp_path / "holiday.png"
     fake.write_bytes(b"not really a png")
     window.handle_drop([str(fake)])
-    qtbot.waitUntil(lambda: window.last_error is not None, timeout=WAIT_MS)
-    assert isinstance(window.last_error, QueryError)
-    sentence = str(window.last_error)
+    qtbot.waitUntil(lambda: window.search_ctl.last_error is not None, timeout=WAIT_MS)
+    assert isinstance(window.search_ctl.last_error, QueryError)
+    sentence = str(window.search_ctl.last_error)
     assert "\n" not in sentence and "Traceback" not in sentence
     assert window.banner.state == BannerState.MESSAGE and window.banner.text.text() == sentence
     assert [r.path for r in window.results_model.results()] == before  # nothing lost
@@ -323,7 +328,7 @@ def test_exclude_patterns_drop_matching_files(qtbot, tmp_path):
     window = _window(qtbot, db)
     qtbot.waitUntil(lambda: bool(window.library_model.folders()), timeout=WAIT_MS)
     assert window.library_model.folders()[0].indexed == 2
-    window.set_excludes(window.library_model.folders()[0], ["drafts/*", "  "])
+    window.library_ctl.set_excludes(window.library_model.folders()[0], ["drafts/*", "  "])
 
     def applied() -> bool:
         rows = window.library_model.folders()
@@ -344,7 +349,7 @@ def test_pause_holds_indexing_until_resume(qtbot, tmp_path):
     assert window.indexing.paused and window.indexing_status.paused
     seen = []
     window.indexing.progress.connect(seen.append)
-    window.add_folder(str(folder))
+    window.library_ctl.add_folder(str(folder))
     qtbot.waitUntil(lambda: window.indexing.busy, timeout=WAIT_MS)
     qtbot.wait(4000)
     assert not any(p.videos_done > 0 for p in seen if p.phase == Phase.INDEXING)
@@ -391,14 +396,16 @@ def test_dropping_a_folder_adds_it_and_remove_asks_first(qtbot, tmp_path):
         lambda: [f.indexed for f in window.library_model.folders()] == [1] and not window.indexing.busy,
         timeout=WAIT_MS,
     )
-    assert window.last_outcome is None and window.last_error is None  # the video started no search
+    assert (
+        window.search_ctl.last_outcome is None and window.search_ctl.last_error is None
+    )  # the video started no search
     folder_row = window.library_model.folders()[0]
     answers = iter([False, True])
     window.confirm = lambda title, text: next(answers)
-    window.remove_folder(folder_row)  # declined: nothing happens
+    window.library_ctl.remove_folder(folder_row)  # declined: nothing happens
     qtbot.wait(300)
     assert len(window.library_model.folders()) == 1
-    window.remove_folder(folder_row)
+    window.library_ctl.remove_folder(folder_row)
     qtbot.waitUntil(lambda: window.library_model.rowCount() == 0, timeout=WAIT_MS)
     assert (folder / "blue.mp4").exists()  # the files on disk are left alone
     assert window.stack.currentIndex() == Page.WELCOME  # an empty library shows the welcome again
@@ -419,7 +426,7 @@ def test_retry_failed_tries_the_failed_files_again(qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.library_panel.failures.topLevelItemCount() == 1, timeout=WAIT_MS)
     summaries = []
     window.indexing.run_finished.connect(summaries.append)
-    window.index_all()  # a plain rescan leaves an unchanged failed file alone
+    window.library_ctl.index_all()  # a plain rescan leaves an unchanged failed file alone
     qtbot.waitUntil(lambda: len(summaries) == 1, timeout=WAIT_MS)
     assert summaries[0].failed == 0
     window.library_panel.retry_button.click()  # retry tries it again (and it fails again, with its reason)
@@ -450,7 +457,7 @@ def test_switching_to_a_new_head_reuses_the_stored_frame_features(qtbot, tmp_pat
     window.confirm = lambda title, text: True
     messages: list[str] = []
     window.indexing.progress.connect(lambda p: messages.append(p.message))
-    assert window.change_model(str(tmp_path / "head2"))
+    assert window.model_ctl.change_model(str(tmp_path / "head2"))
 
     def switched() -> bool:
         with LibraryStore.open(db, readonly=True) as store:

@@ -45,8 +45,8 @@ def test_scrolling_to_the_end_loads_more(qtbot, library):
     qtbot.addWidget(window)
     window.show()
     window.results_view.setFixedHeight(150)  # two cards overflow: the view scrolls
-    qtbot.waitUntil(lambda: window.snapshot_loaded, timeout=WAIT_MS)
-    window.search("red")
+    qtbot.waitUntil(lambda: window.library_ctl.snapshot_loaded, timeout=WAIT_MS)
+    window.search_ctl.search("red")
     qtbot.waitUntil(lambda: window.results_model.rowCount() == 2, timeout=WAIT_MS)
     bar = window.results_view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=WAIT_MS)

@@ -192,7 +192,7 @@ def main() -> int:
             if waited > timeout_s:
                 raise TimeoutError("the window did not get there in time")
 
-    wait(lambda: window.snapshot_loaded and window.model is not None)
+    wait(lambda: window.library_ctl.snapshot_loaded and window.model_ctl.model is not None)
     query: object = args.query
     if args.image_from:
         from engine.search import ImageQuery
@@ -201,10 +201,10 @@ def main() -> int:
         query = ImageQuery(frame_of(home / "Videos" / rel, float(second), home / "query.png"))
     else:
         window.search_bar.field.setText(args.query)
-    window.search(query)
-    wait(lambda: window.last_outcome is not None or window.last_error is not None)
-    if window.last_error is not None:
-        raise SystemExit(f"search failed: {window.last_error}")
+    window.search_ctl.search(query)
+    wait(lambda: window.search_ctl.last_outcome is not None or window.search_ctl.last_error is not None)
+    if window.search_ctl.last_error is not None:
+        raise SystemExit(f"search failed: {window.search_ctl.last_error}")
     window.results_view.select_row(0)
     window.results_view.setFocus()
     wait(lambda: True)

@@ -115,14 +115,14 @@ def main() -> int:
     t0 = time.perf_counter()
     window = MainWindow(settings, db, playback=False, index_on_start=False)
     window.show()
-    pump(lambda: window.snapshot_loaded)
+    pump(lambda: window.library_ctl.snapshot_loaded)
     open_s = time.perf_counter() - t0
 
     # The model loads on a worker (torch and open_clip are imported by then; weights are built here).
     meter.start()
     t0 = time.perf_counter()
-    window.ensure_model()
-    pump(lambda: window.model is not None)
+    window.model_ctl.ensure_model()
+    pump(lambda: window.model_ctl.model is not None)
     report["model load"] = {**meter.stop(), "wall_s": round(time.perf_counter() - t0, 2)}
 
     meter.start()
@@ -132,9 +132,14 @@ def main() -> int:
 
     meter.start()
     t0 = time.perf_counter()
-    window.add_folder(str(folder))
+    window.library_ctl.add_folder(str(folder))
     pump(lambda: window.indexing.busy)
-    pump(lambda: not window.indexing.busy and sum(f.indexed for f in window.snapshot.folders) == args.videos)
+    pump(
+        lambda: (
+            not window.indexing.busy
+            and sum(f.indexed for f in window.library_ctl.snapshot.folders) == args.videos
+        )
+    )
     report[f"indexing {args.videos} videos"] = {**meter.stop(), "wall_s": round(time.perf_counter() - t0, 2)}
 
     from engine.search import search
@@ -148,18 +153,18 @@ def main() -> int:
         loop = QEventLoop()
         window.results_model.modelReset.connect(loop.quit)  # the cards are there: stop the clock
         t0 = time.perf_counter()
-        window.search(q)
+        window.search_ctl.search(q)
         loop.exec()
         round_trips.append(time.perf_counter() - t0)
         window.results_model.modelReset.disconnect(loop.quit)
         per_search_max.append(max(meter.gaps[-50:] or [0.0]))
-        assert window.last_outcome is not None and window.last_outcome.query == q
+        assert window.search_ctl.last_outcome is not None and window.search_ctl.last_outcome.query == q
     report[f"{args.searches} searches"] = {**meter.stop(), "wall_s": round(sum(round_trips), 2)}
     print("longest gap per search (ms):", [round(g * 1000) for g in per_search_max])
     for i in range(args.searches):
         q = QUERIES[i % len(QUERIES)] + f" {i}"
         t0 = time.perf_counter()
-        search(q, k=settings.results_k, db=db, model=window.model)
+        search(q, k=settings.results_k, db=db, model=window.model_ctl.model)
         direct.append(time.perf_counter() - t0)
     window.close()
 
