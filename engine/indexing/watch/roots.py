@@ -35,15 +35,20 @@ _WORDS = {
 }
 
 
+def root_state(*, online: bool, polling: bool) -> RootState:
+    """The state a folder shows outside the watcher: offline first, then polled, else online."""
+    if not online:
+        return RootState.OFFLINE
+    return RootState.POLLING if polling else RootState.ONLINE
+
+
 def stored_state(row: FolderRow, offline_now: set[str] | frozenset[str]) -> RootState:
     """A folder's state from its row and the disk as it is now (`LibraryStore.offline_roots()`).
 
     The disk wins over the row: a drive pulled since the last scan is offline even if the row says online.
     A polled root keeps saying so (it gets no file events); others are online, watched or not.
     """
-    if row.path in offline_now:
-        return RootState.OFFLINE
-    return RootState.POLLING if row.polling else RootState.ONLINE
+    return root_state(online=row.path not in offline_now, polling=row.polling)
 
 
 def record_state(store: LibraryStore, folder_id: int, state: RootState) -> None:
