@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from engine.store import FolderRow, LibraryStore
 
@@ -72,24 +73,18 @@ class FolderInfo:
     path: str
 
 
-class LibraryAccess:
-    """What the supervisor reads and writes in the library (implemented by the watcher over the store)."""
+class LibraryAccess(Protocol):
+    """What the supervisor reads and writes in the library (StoreLibrary, over the watcher's store)."""
 
-    def folders(self) -> list[FolderInfo]:
-        raise NotImplementedError
-
-    def video_count(self, folder_id: int) -> int:
-        raise NotImplementedError
-
-    def set_state(self, folder_id: int, state: RootState) -> None:
-        raise NotImplementedError
-
+    def folders(self) -> list[FolderInfo]: ...
+    def video_count(self, folder_id: int) -> int: ...
+    def set_state(self, folder_id: int, state: RootState) -> None: ...
     def device(self, folder_id: int) -> int | None:
         """The device the root was last seen on holding files (see engine.paths.root_is_offline)."""
-        return None
+        ...
 
 
-class StoreLibrary(LibraryAccess):
+class StoreLibrary:
     """The supervisor's view of the library, over the watcher's own store connection."""
 
     def __init__(self, store: LibraryStore) -> None:
