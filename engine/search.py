@@ -64,7 +64,7 @@ Query = str | ImageQuery | ClipQuery
 
 
 class TextEncoder(Protocol):
-    """Encodes text queries for one model without being that model (engine.query.TextQueryEncoder)."""
+    """Encodes text queries for one model: engine.query.TextQueryEncoder (no torch) or model.queries."""
 
     @property
     def fingerprint(self) -> str: ...
@@ -303,7 +303,7 @@ def _relevance_at(match: FrameMatch | None, t: float) -> float | None:
 
 
 def _image_vectors(model: GlimpseModel, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """An image as a query: its one-frame clip vector and its frame feature (engine.model.batch)."""
+    """An image as a query: its one-frame clip vector and its frame feature (engine.model.queries)."""
     import cv2
 
     if path.is_dir():
