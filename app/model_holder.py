@@ -65,9 +65,7 @@ class ModelHolder(QObject):
         cache = self._cache
 
         def load(report: Callable[[object], None]) -> Any:
-            return cache.get(
-                spec, device, loader=lambda s, d: ops.load_model(s, d, report), reload=force
-            )
+            return cache.get(spec, device, loader=lambda s, d: ops.load_model(s, d, report), reload=force)
 
         self._runner.submit(
             Pool.MODEL,

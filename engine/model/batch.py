@@ -80,4 +80,3 @@ def encode_from_features(
         w_np = weights.float().numpy().astype(np.float32)
         out += [(v_np[i], w_np[i, :n].copy()) for i, n in enumerate(lengths)]
     return out
-
