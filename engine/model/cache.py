@@ -28,12 +28,12 @@ def _load(spec: str, device: str | None) -> GlimpseModel:
 
 
 class ModelCache:
-    """Holds at most one loaded model; thread-safe (one load at a time)."""
+    """Holds at most one loaded model; thread-safe (one load at a time, `peek` never waits for one)."""
 
     def __init__(self) -> None:
-        self._key: tuple[str, str | None] | None = None
-        self._model: GlimpseModel | None = None
-        self._lock = threading.Lock()
+        # ((spec, device), model) in one attribute: replaced whole, so a reader never sees half of it.
+        self._kept: tuple[tuple[str, str | None], GlimpseModel] | None = None
+        self._load_lock = threading.Lock()
 
     def get(
         self, spec: str, device: str | None = None, *, loader: Loader | None = None, reload: bool = False
@@ -52,23 +52,27 @@ class ModelCache:
             before stays kept.
         """
         key = (config.canonical_model_spec(spec), device)
-        with self._lock:
-            if reload or self._key != key or self._model is None:
-                model = (loader or _load)(key[0], device)
-                self._key, self._model = key, model
-                log.info("model %s kept for this process", key[0])
-            return self._model
+        with self._load_lock:
+            kept = self._kept
+            if kept is not None and kept[0] == key and not reload:
+                return kept[1]
+            model = (loader or _load)(key[0], device)
+            self._kept = (key, model)
+            log.info("model %s kept for this process", key[0])
+            return model
 
     def peek(self, spec: str, device: str | None = None) -> GlimpseModel | None:
-        """The kept model when it is the one for (spec, device), without loading anything."""
-        key = (config.canonical_model_spec(spec), device)
-        with self._lock:
-            return self._model if self._key == key else None
+        """The kept model when it is the one for (spec, device); never loads, never waits for a load."""
+        kept = self._kept
+        if kept is None:
+            return None
+        if kept[0] == (spec, device):  # asked with the canonical spec, as usual: no look at the disk
+            return kept[1]
+        return kept[1] if kept[0] == (config.canonical_model_spec(spec), device) else None
 
     def clear(self) -> None:
         """Forget the kept model (its memory is freed once nothing else holds it)."""
-        with self._lock:
-            self._key, self._model = None, None
+        self._kept = None
 
 
 #: The process's one model cache.

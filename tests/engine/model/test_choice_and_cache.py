@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,27 @@ def test_a_failed_load_keeps_the_model_kept_before() -> None:
     with pytest.raises(RuntimeError):
         cache.get("other", "cpu", loader=broken)
     assert cache.peek("tiny", "cpu") is kept
+
+
+def test_peek_never_waits_for_a_load_in_progress() -> None:
+    cache = ModelCache()
+    kept = cache.get("tiny", "cpu")
+    loading, release = threading.Event(), threading.Event()
+    released_by_timeout: list[bool] = []
+
+    def slow(spec: str, device: str | None) -> GlimpseModel:
+        loading.set()
+        released_by_timeout.append(not release.wait(300))  # a liveness bound, not a timing
+        return kept
+
+    worker = threading.Thread(target=cache.get, args=("tiny", None), kwargs={"loader": slow})
+    worker.start()
+    assert loading.wait(300)
+    assert cache.peek("tiny", "cpu") is kept  # answered while the other load holds the load lock
+    release.set()
+    worker.join(300)
+    assert released_by_timeout == [False]
+    assert cache.peek("tiny", None) is kept and cache.peek("tiny", "cpu") is None
 
 
 def test_query_vectors_cross_as_numpy(tiny: GlimpseModel) -> None:
