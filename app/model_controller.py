@@ -23,6 +23,7 @@ from app.tasks import TaskRunner
 from app.views.model_banner import ModelBanner
 from app.views.settings_dialog import SettingsDialog, checkpoint_filter
 from engine.errors import ModelError, WeightsUnavailableError
+from engine.model.choice import choose_model_spec, is_other_model
 
 if TYPE_CHECKING:
     from engine.model import GlimpseModel
@@ -61,8 +62,8 @@ class ModelController(QObject):
         self.snapshot = snapshot
 
     def wanted_model_spec(self) -> str:
-        """The library's model, else the settings' choice."""
-        return self.snapshot.model_spec or self._settings.effective_model_spec
+        """The library's model, else the settings' choice (the engine's one rule, engine.model.choice)."""
+        return choose_model_spec(self.snapshot.model_spec, preferred=self._settings.model_spec)
 
     @property
     def model(self) -> GlimpseModel | None:
@@ -116,7 +117,8 @@ class ModelController(QObject):
         """Switch the library's model, asking first when its videos would be reindexed."""
         snap = self.snapshot
         lib_spec = snap.model_spec
-        if lib_spec and lib_spec != spec and snap.clips > 0 and not self._confirm_reindex(lib_spec, spec):
+        other = is_other_model(spec, lib_spec)
+        if lib_spec and other and snap.clips > 0 and not self._confirm_reindex(lib_spec, spec):
             return False
         self._settings.model_spec = spec
         self._settings.save()
@@ -125,7 +127,7 @@ class ModelController(QObject):
         if not snap.is_empty:
             self.snapshot = replace(snap, model_spec=spec)
         self.ensure_model(spec, force=True)
-        if lib_spec != spec and not snap.is_empty:
+        if other and not snap.is_empty:
             # No force: videos of another model are reindexed anyway, and a new head over the same
             # backbone is then applied to the stored frame features without decoding (the strip says so).
             self.when_model_ready(lambda: self._indexing.index(model_spec=spec))

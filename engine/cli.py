@@ -29,7 +29,10 @@ EXIT_INTERRUPTED = 130
 
 #: Modules that add their commands to the group (each defines `register(group)`).
 COMMAND_MODULES = (
-    "engine.commands.library",
+    "engine.commands.folders",
+    "engine.commands.index",
+    "engine.commands.search",
+    "engine.commands.status",
     "engine.commands.watch",
     "engine.commands.training",
     "engine.commands.export",

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -65,7 +64,7 @@ Query = str | ImageQuery | ClipQuery
 
 
 class TextEncoder(Protocol):
-    """Encodes text queries for one model without being that model (engine.query.TextQueryEncoder)."""
+    """Encodes text queries for one model: engine.query.TextQueryEncoder (no torch) or model.queries."""
 
     @property
     def fingerprint(self) -> str: ...
@@ -147,11 +146,11 @@ class Searcher:
         text = " ".join(query.split())
         if not text:
             raise QueryError("The query is empty; type what you are looking for.")
-        encoder: GlimpseModel | TextEncoder
+        encoder: TextEncoder
         if self.model is None and self.text_encoder is not None:
             encoder = self.text_encoder
         else:
-            encoder = self._require_model()
+            encoder = self._require_model().queries  # engine.model.queries: NumPy out, no torch here
         warnings = []
         if encoder.text_truncated(text):
             warnings.append("The query is longer than the model can read; only its beginning was used.")
@@ -304,10 +303,8 @@ def _relevance_at(match: FrameMatch | None, t: float) -> float | None:
 
 
 def _image_vectors(model: GlimpseModel, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """An image as a query: its one-frame clip vector and its frame feature (engine.model.batch)."""
+    """An image as a query: its one-frame clip vector and its frame feature (engine.model.queries)."""
     import cv2
-
-    from engine.model.batch import encode_image_query
 
     if path.is_dir():
         raise QueryError(f"{path} is a folder, not an image.")
@@ -322,22 +319,7 @@ def _image_vectors(model: GlimpseModel, path: Path) -> tuple[np.ndarray, np.ndar
     if bgr is None:
         raise QueryError(f"{path.name} is not an image Glimpse can read.")
     rgb = np.ascontiguousarray(bgr[:, :, ::-1])
-    return encode_image_query(model, rgb)
-
-
-_MODELS: dict[tuple[str, str | None], GlimpseModel] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def _cached_model(spec: str, device: str | None) -> GlimpseModel:
-    from engine.model import load_model
-
-    with _MODELS_LOCK:
-        key = (spec, device)
-        if key not in _MODELS:
-            _MODELS.clear()  # keep one model in memory
-            _MODELS[key] = load_model(spec, device=device)
-        return _MODELS[key]
+    return model.queries.encode_image(rgb)
 
 
 def search(
@@ -356,8 +338,8 @@ def search(
         k: how many moments (1..4096).
         filters: optional SearchFilters.
         db: the library database; default config.db_path().
-        model: the model to encode the query; default the library's own (meta "model_spec"),
-            loaded once and kept for later calls.
+        model: the model to encode the query; default the library's own (engine.model.choice),
+            loaded once and kept for later calls (engine.model.cache).
         per_video: at most this many moments of one video.
 
     Returns:
@@ -369,12 +351,10 @@ def search(
     """
     with LibraryStore.open(Path(db) if db else None, readonly=True) as store:
         if model is None and not isinstance(query, ClipQuery):
-            spec = store.get_meta("model_spec")
-            if spec is None:
-                if store.model_fingerprint() is None:
-                    return SearchResults([], ["The library has no indexed videos yet."])
-                from engine import config
+            if store.model_fingerprint() is None:
+                return SearchResults([], ["The library has no indexed videos yet."])
+            from engine.model.cache import models
+            from engine.model.choice import library_model_spec
 
-                spec = config.default_model_spec()
-            model = _cached_model(spec, None)
+            model = models.get(library_model_spec(store))
         return Searcher(store, model).search(query, k=k, filters=filters, per_video=per_video)

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 
 from app.library_snapshot import FolderState, FolderSummary
+from engine.indexing.watch.roots import RootState, root_state
 
 
 class Column(IntEnum):
@@ -123,12 +124,15 @@ STATE_WORDS = {
 
 
 def _state_text(row: FolderSummary) -> str:
+    # Offline and polled are the engine's folder states (engine.indexing.watch.roots, as the CLI shows
+    # them); the index words (indexed, pending...) are the snapshot's.
+    root = root_state(online=row.online, polling=row.polling)
+    if root == RootState.OFFLINE:
+        return QCoreApplication.translate("LibraryModel", str(STATE_WORDS[FolderState.OFFLINE]))
     state = row.state
     word = QCoreApplication.translate("LibraryModel", str(STATE_WORDS[state]))
-    if state == FolderState.OFFLINE:
-        return word
     if state == FolderState.INDEXED and row.failed:  # some files failed, the rest is indexed
         word = QCoreApplication.translate("LibraryModel", "indexed \u00b7 {n} failed").format(n=row.failed)
-    if row.polling:
+    if root == RootState.POLLING:
         return QCoreApplication.translate("LibraryModel", "{state} (polling)").format(state=word)
     return word

@@ -7,7 +7,10 @@ left as it is (JSON escapes control characters itself).
 
 from __future__ import annotations
 
+import json
 import unicodedata
+
+import click
 
 
 def _escape(char: str) -> str:
@@ -24,3 +27,8 @@ def shown(text: object) -> str:
     if value.isprintable():
         return value
     return "".join(_escape(c) if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in value)
+
+
+def echo_json(data: object) -> None:
+    """Print `data` as one line of JSON (what `--json` prints; non-ASCII kept as it is)."""
+    click.echo(json.dumps(data, indent=None, ensure_ascii=False))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.model.batch import encode_from_features
+from engine.model.choice import record_model_spec
 from engine.store import ClipRecord, FrameRecord, LibraryStore
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,7 @@ def _swap_all(store, model, model_spec, ready, rows, lacking, clips_by_video, on
     with store.batch():
         # The new fingerprint first, so save_video below keeps (not wipes) the other videos' rows.
         store.set_meta("model_fingerprint", model.fingerprint)
-        if model_spec:
-            store.set_meta("model_spec", model_spec)
+        record_model_spec(store, model_spec)
         store.requeue_videos(lacking)
         for done, vid in enumerate(ready, 1):
             if cancelled is not None and cancelled():

@@ -9,19 +9,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import config
 from engine.errors import IndexingError
 from engine.indexing.pipeline import Control, Pipeline, PipelineStats, VideoJob
 from engine.indexing.progress import IndexProgress, Phase
 from engine.indexing.scan import DiskFile, ScanPlan, plan_scan
+from engine.indexing.watch.roots import RootState, record_state
+from engine.model.choice import META_MODEL_SPEC, is_other_model, library_model_spec, record_model_spec
 from engine.paths import is_within
 from engine.store import FolderRow, LibraryStore
 from engine.video import default_pool
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from engine.model import GlimpseModel
 
-META_MODEL_SPEC = "model_spec"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,7 +59,7 @@ class Indexer:
         model_spec: str | None = None,
         device: str | None = None,
         on_progress: Callable[[IndexProgress], None] | None = None,
-        model=None,
+        model: GlimpseModel | None = None,
         fps: float = config.DEFAULT_SAMPLE_FPS,
         max_frames: int = config.DEFAULT_MAX_FRAMES,
         decode_workers: int | None = None,
@@ -87,14 +91,13 @@ class Indexer:
         return self._control.paused
 
     # --- model -----------------------------------------------------------------------------------
-    def model_for(self, store: LibraryStore):
-        """The library's model: the one given, else the spec given, else the library's, else the default."""
+    def model_for(self, store: LibraryStore) -> GlimpseModel:
+        """The model this indexer encodes with: the one given, else loaded as engine.model.choice decides."""
         if self._model is not None:
             return self._model
         from engine.model import load_model
 
-        spec = self.model_spec or store.get_meta(META_MODEL_SPEC) or config.default_model_spec()
-        self._model = load_model(spec, device=self.device)
+        self._model = load_model(library_model_spec(store, asked=self.model_spec), device=self.device)
         return self._model
 
     def _known_fingerprint(self, store: LibraryStore) -> str | None:
@@ -106,32 +109,30 @@ class Indexer:
         if self._model is not None:
             return self._model.fingerprint
         stored = store.model_fingerprint()
-        if stored is None or (self.model_spec and self.model_spec != store.get_meta(META_MODEL_SPEC)):
+        if stored is None or is_other_model(self.model_spec, store.get_meta(META_MODEL_SPEC)):
             return None
         return stored
 
     @property
-    def loaded_model(self):
+    def loaded_model(self) -> GlimpseModel | None:
         """The model given or loaded by a run so far, or None (a run with nothing to do may load none)."""
         return self._model
 
-    def _spec_of(self, model) -> str | None:
+    def _spec_of(self, model: GlimpseModel) -> str | None:
         # The loaded model's spec is canonical (a relative path made absolute); the given one may not be.
-        return getattr(model, "spec", None) or self.model_spec
+        return model.spec or self.model_spec
 
-    def _adopt_model(self, store: LibraryStore, model) -> None:
+    def _adopt_model(self, store: LibraryStore, model: GlimpseModel) -> None:
         """Record the model's spec with the library, unless its vectors are still another model's.
 
         A switch to another model is recorded by the first video saved with it (in that transaction):
         a run stopped before then must leave the spec naming the model of the stored vectors.
         """
-        spec = self._spec_of(model)
         if store.model_fingerprint() not in (None, model.fingerprint):
             return
-        if spec and store.get_meta(META_MODEL_SPEC) != spec:
-            store.set_meta(META_MODEL_SPEC, spec)
+        record_model_spec(store, self._spec_of(model))
 
-    def _swap_head(self, store: LibraryStore, model) -> int:
+    def _swap_head(self, store: LibraryStore, model: GlimpseModel) -> int:
         """A new head over the library's backbone: re-encode from stored frame features (head_swap)."""
         from engine.indexing.head_swap import can_swap_head, swap_head
 
@@ -291,7 +292,8 @@ class Indexer:
         offline = set(plan.offline_roots)
         for folder in folders:
             if folder.online == (folder.path in offline):
-                store.set_folder_state(folder.id, online=folder.path not in offline)
+                state = RootState.OFFLINE if folder.path in offline else RootState.ONLINE
+                record_state(store, folder.id, state)
         for folder_id, device in plan.devices.items():
             store.set_folder_device(folder_id, device)
         if self._control.cancelled:

@@ -12,7 +12,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,9 +174,8 @@ class Pipeline:
             self._put(_VideoFailed(job=job, reason=str(exc)))
             return
         finally:
-            close = getattr(clips, "close", None)
-            if close is not None:
-                close()  # stops the worker process if we left early
+            if isinstance(clips, Generator):  # sample_clips streams from a generator
+                clips.close()  # stops the worker process if we left early
         if count == 0:
             self._put(_VideoFailed(job=job, reason="no frames could be decoded"))
         else:

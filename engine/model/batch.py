@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from engine.errors import ModelError
 
@@ -81,14 +80,3 @@ def encode_from_features(
         w_np = weights.float().numpy().astype(np.float32)
         out += [(v_np[i], w_np[i, :n].copy()) for i, n in enumerate(lengths)]
     return out
-
-
-def encode_image_query(model, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """An image as a query: (its one-frame clip vector [D], its unit frame feature [D]), float32.
-
-    The clip vector finds candidate clips; the frame feature is compared with stored frame features.
-    """
-    feats = model.encode_frames(model.preprocess([rgb]))
-    phi, _ = model.encode_clip(feats.unsqueeze(0))
-    unit = F.normalize(feats.float(), dim=-1)[0]
-    return np.asarray(phi[0].numpy(), dtype=np.float32), np.asarray(unit.numpy(), dtype=np.float32)

@@ -20,6 +20,7 @@ from engine.model.clip import TextTokenizer
 from engine.model.device import empty_cache, is_out_of_memory
 from engine.model.head import StudentHead, mean_pool
 from engine.model.preprocess import FramePreprocessor
+from engine.model.queries import ModelQueries
 from engine.model.spec import ModelConfig, canonical_json
 from engine.model.text import TextEncoder, TextPrecision
 
@@ -32,7 +33,11 @@ TEXT_CACHE_SIZE = 256
 
 
 class GlimpseModel:
-    """Frame, clip and text encoders sharing one embedding space (cosine similarity)."""
+    """Frame, clip and text encoders sharing one embedding space (cosine similarity).
+
+    The encoders take and return torch tensors (for engine.model.batch and training); code outside
+    engine/model and engine/train uses `queries` (NumPy in and out) instead.
+    """
 
     def __init__(
         self,
@@ -82,6 +87,11 @@ class GlimpseModel:
                 digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().data.cast("B"))
             self._backbone_fp = digest.hexdigest()[:32]
         return self._backbone_fp
+
+    @property
+    def queries(self) -> ModelQueries:
+        """This model's NumPy door for search: text and image query vectors as float32 arrays."""
+        return ModelQueries(self)
 
     @property
     def is_zero_shot(self) -> bool:

@@ -225,8 +225,8 @@ def train(
     items = [v for v in videos if v.key in feats]
     if len(items) < 2:
         raise DatasetError("Training needs at least two readable captioned videos.")
-    if hasattr(teacher, "check"):
-        teacher.check(items)  # type: ignore[union-attr]
+    if teacher is not None:
+        teacher.check(items)
 
     steps_per_epoch = len(_epoch_batches(len(items), config.batch_size, config.seed, 0))
     total = steps_per_epoch * config.epochs

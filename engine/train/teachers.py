@@ -67,6 +67,10 @@ class Teacher(Protocol):
 
     name: str
 
+    def check(self, videos: Sequence[CaptionedVideo]) -> None:
+        """Refuse, with a sentence, a data set this teacher cannot score (before training starts)."""
+        ...
+
     def teach(self, batch: TeacherBatch) -> TeacherOutput: ...
 
 
@@ -120,6 +124,9 @@ class ClipTeacher:
         scale = logit_scale if logit_scale is not None else float(model.clip.logit_scale.exp().item())
         self.scale = min(scale, MAX_LOGIT_SCALE)
         self._text: dict[str, torch.Tensor] = {}
+
+    def check(self, videos: Sequence[CaptionedVideo]) -> None:
+        """Nothing to refuse: a CLIP scores any caption."""
 
     def _vectors(self, texts: Sequence[str]) -> torch.Tensor:
         missing = [t for t in dict.fromkeys(texts) if t not in self._text]

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 CHILD = """
 import resource, sys, time
-import engine.indexing, engine.model, engine.store
+import engine.indexing, engine.model.factory, engine.store
 def status(key):
     for line in open("/proc/self/status"):
         if line.startswith(key):

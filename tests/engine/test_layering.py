@@ -44,3 +44,27 @@ def test_no_engine_module_names_the_app() -> None:
         if (names := names_of_app(m.read_text(encoding="utf-8")))
     }
     assert offenders == {}
+
+
+def imports_of_torch(source: str) -> list[str]:
+    """Every import of torch or open_clip in one module's source."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in ("torch", "open_clip")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module.split(".")[0] in ("torch", "open_clip"):
+                found.append(node.module)
+    return found
+
+
+def test_torch_stays_in_the_model_and_training_packages() -> None:
+    assert imports_of_torch("def f():\n    import torch.nn.functional as F\n") == ["torch.nn.functional"]
+    offenders = {}
+    for m in sorted(ENGINE.rglob("*.py")):
+        part = m.relative_to(ENGINE).parts[0]
+        if part in ("model", "train"):
+            continue
+        if names := imports_of_torch(m.read_text(encoding="utf-8")):
+            offenders[str(m.relative_to(ENGINE))] = names
+    assert offenders == {}

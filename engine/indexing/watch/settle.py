@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from engine.indexing.watch.types import Batch, Change, ChangeKind
 from engine.paths import is_within
@@ -61,6 +62,38 @@ def folder_digest(path: str, is_relevant: Callable[[str], bool]) -> str | None:
             stamp = _file_stamp(full)
             h.update(f"{full}\0{stamp}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
+
+
+class Readiness(StrEnum):
+    """What `take_ready` does with one pending path."""
+
+    READY = "ready"  # settled, and nothing in its scope still settling: released (with its group)
+    SETTLING = "settling"  # still changing, written to, or too recently touched: kept
+    SCOPE_BUSY = "scope busy"  # settled, but another file in its scope still settles: kept
+    TAG_ALONG = "tag along"  # vanished: released only with another release (it may be a move's end)
+
+
+def readiness(
+    *, settled: bool, present: bool, scope_busy: bool, others_settling: bool, held_out: bool
+) -> Readiness:
+    """The decision for one path (pure).
+
+    Args:
+        settled: quiet for its hold time (no event, size and mtime or folder digest unchanged).
+        present: it exists on disk (a vanished path has no stamp).
+        scope_busy: another file in its scope (root) is still settling.
+        others_settling: some present file anywhere is still settling.
+        held_out: quiet for the whole write hold (a vanished path waits no longer for its partner).
+    """
+    if scope_busy:
+        return Readiness.SCOPE_BUSY
+    if present:
+        return Readiness.READY if settled else Readiness.SETTLING
+    # A vanished path waits while a file still settles (up to the write hold): it may be one end of
+    # a move whose other end the indexer must see in the same call.
+    if settled and (not others_settling or held_out):
+        return Readiness.READY
+    return Readiness.TAG_ALONG
 
 
 def _ancestors(path: str) -> Iterable[str]:
@@ -146,27 +179,38 @@ class Settler:
         unsettled file too.
         """
         now = self.clock() if now is None else now
-        items = self._items
-        settled = {path for path, item in items.items() if self._settled(item, now)}
-        unsettled = [p for p in items if p not in settled and items[p].stamp is not None]
-        busy = {scope(p) for p in unsettled} if scope is not None else set()
-
-        def free(path: str) -> bool:
-            return scope is None or scope(path) not in busy
-
-        ready = {p for p in settled if free(p)}
-        if unsettled:
-            # A vanished path waits while a file still settles (up to the write hold): it may be
-            # one end of a move whose other end the indexer must see in the same call.
-            ready = {
-                p
-                for p in ready
-                if items[p].stamp is not None or now - self._quiet_since(items[p]) >= self.write_hold_s
-            }
+        states = self._survey(now, scope)
+        ready = {p for p, state in states.items() if state == Readiness.READY}
         if ready:
             # Vanished paths go along with any release, settled or not: a move between two roots is
             # an unpaired delete and create, and the delete may be reported a little later.
-            ready |= {p for p, item in items.items() if item.stamp is None and free(p)}
+            ready |= {p for p, state in states.items() if state == Readiness.TAG_ALONG}
+        released = self._whole_groups(ready)
+        folders = [p for p in released if self._items[p].is_dir]
+        for path in released:
+            self._items.pop(path, None)
+        self._prune_hits(now)
+        return Batch(paths=released, folders=folders)
+
+    def _survey(self, now: float, scope: Callable[[str], str | None] | None) -> dict[str, Readiness]:
+        """Every pending path's readiness now (files are stat'ed, folders re-walked when due)."""
+        items = self._items
+        settled = {path: self._settled(item, now) for path, item in items.items()}  # updates stamps
+        unsettled = [p for p in items if not settled[p] and items[p].stamp is not None]
+        busy = {scope(p) for p in unsettled} if scope is not None else set()
+        return {
+            path: readiness(
+                settled=settled[path],
+                present=item.stamp is not None,
+                scope_busy=scope is not None and scope(path) in busy,
+                others_settling=bool(unsettled),
+                held_out=now - self._quiet_since(item) >= self.write_hold_s,
+            )
+            for path, item in items.items()
+        }
+
+    def _whole_groups(self, ready: set[str]) -> list[str]:
+        """The ready paths whose whole group (both ends of a move) is ready, sorted group by group."""
         released: list[str] = []
         seen: set[str] = set()
         for path in sorted(ready):
@@ -176,11 +220,7 @@ class Settler:
             seen |= group
             if group <= ready:
                 released.extend(sorted(group))
-        folders = [p for p in released if items[p].is_dir]
-        for path in released:
-            items.pop(path, None)
-        self._prune_hits(now)
-        return Batch(paths=released, folders=folders)
+        return released
 
     def next_due(self, now: float | None = None) -> float | None:
         """Seconds until the earliest pending item could settle (None when nothing is pending)."""

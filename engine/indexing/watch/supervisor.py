@@ -263,7 +263,7 @@ class Supervisor:
         status.state = RootState.OFFLINE
         status.reason = "missing" if not os.path.isdir(status.path) else "empty (drive not mounted?)"
         log.warning("%s is offline (%s): its index is kept until it returns", status.path, status.reason)
-        self._persist(status, online=False)
+        self._persist(status)
         if not was_new:
             self.inbox.request(RequestKind.OFFLINE, status.path, status.reason)
 
@@ -314,7 +314,7 @@ class Supervisor:
             polling = attempt == WatchMode.POLLING
             status.state = RootState.POLLING if polling else RootState.WATCHING
             status.reason = reason if polling else ""
-            self._persist(status, online=True, polling=polling)
+            self._persist(status)
             return True
         return False  # pragma: no cover - the loop always returns
 
@@ -346,9 +346,9 @@ class Supervisor:
         self.inbox.request(RequestKind.OFFLINE, path, "removed from the library")
         log.info("stopped watching %s (removed from the library)", path)
 
-    def _persist(self, status: RootStatus, *, online: bool, polling: bool | None = None) -> None:
+    def _persist(self, status: RootStatus) -> None:
         try:
-            self.library.set_state(status.folder_id, online=online, polling=bool(polling))
+            self.library.set_state(status.folder_id, status.state)
         except Exception as exc:  # the store may be busy; the state is re-derived on the next check
             log.warning("could not record the state of %s: %s", status.path, exc)
 

@@ -1,8 +1,9 @@
 """LibraryWatcher: keeps a library's index in step with its folders while the app or `glimpse watch` runs.
 
 Observer threads only enqueue changes (engine.indexing.watch.observers); one watch thread drains the inbox
-into the settler (engine.indexing.watch.settle), and hands each settled batch to the indexer's
-`sync_paths`, which reconciles new, changed, moved and vanished files (a move keeps its vectors).
+into the settler (engine.indexing.watch.settle), and hands each settled batch (engine.indexing.watch.apply)
+to the indexer's `sync_paths`, which reconciles new, changed, moved and vanished files (a move keeps its
+vectors).
 A supervisor thread (engine.indexing.watch.supervisor) keeps one observer per root alive, falls back to
 polling where events are unreliable and marks vanished roots offline. Every root is rescanned at
 start-up (for what changed while nothing ran) and every `rescan_interval_s` (for missed events).
@@ -15,50 +16,29 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine import config
-from engine.errors import DatabaseLockedError, GlimpseError
 from engine.indexing.progress import IndexProgress
+from engine.indexing.watch.apply import BatchApplier
 from engine.indexing.watch.inbox import Inbox, RequestKind
 from engine.indexing.watch.roots import RootState, StoreLibrary
 from engine.indexing.watch.settle import DEFAULT_BURST_THRESHOLD, Settler
+from engine.indexing.watch.stats import WatchCounters, WatchStats
 from engine.indexing.watch.supervisor import Supervisor
-from engine.indexing.watch.types import Batch, ChangeKind
+from engine.indexing.watch.types import ChangeKind
 from engine.store import LibraryStore
 from engine.video import is_video_path
 
 if TYPE_CHECKING:
-    from engine.indexing import Indexer, IndexSummary
+    from engine.indexing import Indexer
     from engine.model import GlimpseModel
 
 log = logging.getLogger(__name__)
 
-#: A batch the indexer could not apply is retried this many times before it waits for the next rescan.
-MAX_ATTEMPTS = 3
 #: The watch loop wakes at least this often (seconds) to settle pending files.
 TICK_S = 0.25
-
-
-@dataclass
-class WatchStats:
-    """Counters since the watcher was made (they carry over a stop and start), for logs, GUI and tests."""
-
-    events: int = 0  # changes received from observers
-    syncs: int = 0  # indexer calls made
-    folder_rescans: int = 0  # folders (roots included) reconciled as a whole
-    root_rescans: int = 0  # whole roots reconciled (start-up, periodic, after missed events)
-    bursts: int = 0  # folders whose burst of events collapsed into one rescan
-    indexed: int = 0
-    moved: int = 0
-    removed: int = 0
-    failed: int = 0
-    handler_faults: int = 0
-    observer_restarts: int = 0
-    dropped_offline: int = 0  # pending changes forgotten because their root went offline
-    errors: int = 0  # indexer calls that failed
 
 
 class LibraryWatcher:
@@ -105,19 +85,17 @@ class LibraryWatcher:
         self.burst_threshold = burst_threshold
         self.force_polling = [os.path.abspath(os.fspath(p)) for p in force_polling]
         self.model = model
-        self._stats = WatchStats()
-        self._stats_lock = threading.Lock()
+        self._counters = WatchCounters()
         self._inbox = Inbox()
         self._settler: Settler | None = None
         self._supervisor: Supervisor | None = None
+        self._applier: BatchApplier | None = None
         self._store: LibraryStore | None = None
         self._indexer: Indexer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._paused = threading.Event()
         self._idle = threading.Event()
-        self._last_error = ""
-        self._locked_tries = 0  # consecutive batches refused because the database was locked
 
     # --- lifecycle -------------------------------------------------------------------------------
     @property
@@ -140,16 +118,14 @@ class LibraryWatcher:
         self._idle.clear()
         self._store = LibraryStore.open(self.db_path)
         try:
-            self._indexer = Indexer(
+            indexer = self._indexer = Indexer(
                 self.db_path,
                 model_spec=self.model_spec,
                 device=self.device,
                 on_progress=self._progress,
                 model=self.model,
             )
-            load = getattr(self._indexer, "model_for", None)
-            if load is not None:
-                load(self._store)  # now, so that a model that cannot load fails start() with its sentence
+            indexer.model_for(self._store)  # now: a model that cannot load fails start() with its sentence
             self._settler = Settler(
                 self.settle_s,
                 is_relevant=is_video_path,
@@ -164,6 +140,7 @@ class LibraryWatcher:
                 force_polling=self.force_polling,
                 on_fault=self._count_fault,
             )
+            self._applier = BatchApplier(indexer, self._supervisor, self._settler, self._counters)
             self._supervisor.start()
         except BaseException:
             self._store.close()
@@ -227,8 +204,7 @@ class LibraryWatcher:
 
     def stats(self) -> WatchStats:
         """A copy of the counters."""
-        with self._stats_lock:
-            stats = WatchStats(**asdict(self._stats))
+        stats = self._counters.snapshot()
         if self._supervisor is not None:
             stats.observer_restarts = sum(s.restarts for s in self._supervisor.status().values())
         return stats
@@ -236,7 +212,7 @@ class LibraryWatcher:
     @property
     def last_error(self) -> str:
         """The last indexing error, one sentence ("" when none)."""
-        return self._last_error
+        return self._applier.last_error if self._applier is not None else ""
 
     def wait_idle(self, timeout: float) -> bool:
         """Block until nothing is queued, pending or being indexed; False on timeout."""
@@ -275,12 +251,12 @@ class LibraryWatcher:
                     continue
                 if not self._paused.is_set():
                     batch = settler.take_ready(scope=self._scope)
-                    if batch:
-                        self._apply(batch)
+                    if batch and self._applier is not None:
+                        self._applier.apply(batch)
             except Exception:  # the loop must outlive any one bad batch
                 log.exception("watch loop error")
-                with self._stats_lock:
-                    self._stats.errors += 1
+                with self._counters.update() as s:
+                    s.errors += 1
             if self._quiet():
                 self._idle.set()
 
@@ -307,8 +283,8 @@ class LibraryWatcher:
         assert settler is not None and supervisor is not None
         drained = self._inbox.drain()
         if drained.changes:
-            with self._stats_lock:
-                self._stats.events += len(drained.changes)
+            with self._counters.update() as s:
+                s.events += len(drained.changes)
         for change in drained.changes:
             settler.add(change)
             if change.is_dir and change.kind in (ChangeKind.CREATED, ChangeKind.MOVED):
@@ -325,107 +301,14 @@ class LibraryWatcher:
             elif request.kind == RequestKind.OFFLINE:
                 dropped = settler.drop_under(request.root)
                 if dropped:
-                    with self._stats_lock:
-                        self._stats.dropped_offline += dropped
-        with self._stats_lock:
-            self._stats.bursts = settler.bursts
-
-    def _apply(self, batch: Batch) -> None:
-        """Hand one settled batch to the indexer, leaving out roots that are offline."""
-        supervisor = self._supervisor
-        assert supervisor is not None and self._indexer is not None
-        paths, roots_scanned = self._online_paths(batch, supervisor)
-        if not paths:
-            return
-        log.info("syncing %d path(s): %s", len(paths), _preview(paths))
-        try:
-            summary = self._indexer.sync_paths([Path(p) for p in paths])
-        except DatabaseLockedError as exc:
-            self._retry(batch, exc)
-            return
-        except GlimpseError as exc:
-            self._record_error(exc)
-            return
-        except Exception as exc:  # a bug in one batch must not end the watch
-            log.exception("indexing %s failed", _preview(paths))
-            self._record_error(exc)
-            return
-        self._locked_tries = 0
-        self._count(summary, batch, paths, roots_scanned)
-        if summary.offline_roots:
-            supervisor.wake()
-        now = time.time()
-        for root in roots_scanned:
-            if root not in summary.offline_roots:
-                supervisor.mark_scanned(root, now)
-
-    def _online_paths(self, batch: Batch, supervisor: Supervisor) -> tuple[list[str], list[str]]:
-        paths: list[str] = []
-        roots_scanned: list[str] = []
-        dropped = 0
-        statuses = supervisor.status()
-        present: dict[str, bool] = {}
-        for path in batch.paths:
-            root = supervisor.root_of(path)
-            status = statuses.get(root) if root is not None else None
-            if root is None or status is None or status.state == RootState.OFFLINE:
-                dropped += 1
-                continue
-            if root not in present:
-                # Looked at again right before indexing: a drive pulled since the event must not
-                # lose its index to a rescan that finds it empty.
-                present[root] = supervisor.root_present(root, status.folder_id)
-            if not present[root]:
-                dropped += 1
-                continue
-            paths.append(path)
-            if path == root:
-                roots_scanned.append(root)
-        if dropped:
-            log.info("left out %d change(s) under missing or offline folders", dropped)
-            supervisor.wake()
-            with self._stats_lock:
-                self._stats.dropped_offline += dropped
-        return paths, roots_scanned
-
-    def _retry(self, batch: Batch, exc: Exception) -> None:
-        self._locked_tries += 1
-        if self._locked_tries >= MAX_ATTEMPTS or self._settler is None:
-            self._locked_tries = 0
-            self._record_error(exc)  # left for the next rescan
-            return
-        log.warning("%s; trying again shortly", exc)
-        self._settler.requeue(batch)
-
-    def _record_error(self, exc: Exception) -> None:
-        self._last_error = str(exc) if isinstance(exc, GlimpseError) else f"Indexing failed: {exc}"
-        log.error("%s", self._last_error)
-        with self._stats_lock:
-            self._stats.errors += 1
-
-    def _count(self, summary: IndexSummary, batch: Batch, paths: list[str], roots: list[str]) -> None:
-        folders = [p for p in batch.folders if p in set(paths)]
-        with self._stats_lock:
-            s = self._stats
-            s.syncs += 1
-            s.folder_rescans += len(folders)
-            s.root_rescans += len(roots)
-            s.indexed += summary.indexed
-            s.moved += summary.moved
-            s.removed += summary.removed
-            s.failed += summary.failed
-        log.info(
-            "synced: %d indexed, %d moved, %d removed, %d failed%s",
-            summary.indexed,
-            summary.moved,
-            summary.removed,
-            summary.failed,
-            " - cancelled" if summary.cancelled else "",
-        )
+                    with self._counters.update() as s:
+                        s.dropped_offline += dropped
+        with self._counters.update() as s:
+            s.bursts = settler.bursts
 
     def _count_fault(self, root: str, exc: Exception) -> None:
-        with self._stats_lock:
-            self._stats.handler_faults += 1
+        with self._counters.update() as s:
+            s.handler_faults += 1
 
     def _progress(self, progress: IndexProgress) -> None:
         if self.on_progress is None:
@@ -441,9 +324,4 @@ class LibraryWatcher:
             self._store = None
 
 
-def _preview(paths: list[str], limit: int = 3) -> str:
-    shown = ", ".join(paths[:limit])
-    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
-
-
-__all__ = ["LibraryWatcher", "RootState", "WatchStats"]
+__all__ = ["LibraryWatcher", "WatchStats"]

@@ -20,6 +20,6 @@ def test_the_watch_package_exports_what_the_commands_use() -> None:
     from engine.indexing.watch import LibraryWatcher, RootState, WatchStats
     from engine.indexing.watch.types import Change, ChangeKind
 
-    assert {s.value for s in RootState} == {"watching", "polling", "offline"}
+    assert {s.value for s in RootState} == {"watching", "polling", "offline", "online"}
     assert Change(ChangeKind.CREATED, "/x").dest == ""
     assert callable(LibraryWatcher) and WatchStats().events == 0

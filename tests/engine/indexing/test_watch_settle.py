@@ -236,3 +236,20 @@ def test_a_polled_path_is_held_for_its_longer_settle_time(tmp_path: Path) -> Non
     assert s.take_ready(now=1.1).paths == [str(local / "v.mp4")]
     assert not s.take_ready(now=3.9)
     assert s.take_ready(now=4.1).paths == [str(nas / "v.mp4")]
+
+
+def test_the_per_path_decision_of_take_ready() -> None:
+    from engine.indexing.watch.settle import Readiness, readiness
+
+    def decide(**kw: bool) -> Readiness:
+        base = dict(settled=True, present=True, scope_busy=False, others_settling=False, held_out=False)
+        return readiness(**{**base, **kw})
+
+    assert decide() == Readiness.READY
+    assert decide(settled=False) == Readiness.SETTLING
+    assert decide(scope_busy=True) == Readiness.SCOPE_BUSY
+    assert decide(present=False, scope_busy=True) == Readiness.SCOPE_BUSY
+    assert decide(present=False) == Readiness.READY  # a settled deletion with nothing else settling
+    assert decide(present=False, others_settling=True) == Readiness.TAG_ALONG  # may be a move's end
+    assert decide(present=False, others_settling=True, held_out=True) == Readiness.READY
+    assert decide(present=False, settled=False) == Readiness.TAG_ALONG

@@ -20,7 +20,7 @@ from engine.model.spec import ModelConfig, builtin_config
 CHILD = textwrap.dedent(
     """
     import resource, sys
-    import engine.indexing, engine.model, engine.store  # torch and friends, before the baseline
+    import engine.indexing, engine.model.factory, engine.store  # torch and friends, before the baseline
 
     def status(key):
         for line in open("/proc/self/status"):
