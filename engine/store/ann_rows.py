@@ -88,22 +88,33 @@ class RowMatrix:
         return out
 
     # --- re-scoring -------------------------------------------------------------------------------
-    def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ids held, their cosines with `query`); None when the map cannot answer (ids too large)."""
+    def gather(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids held, their float16 rows [n, dim]) in file order; None when the map cannot answer.
+
+        Rows are read in file order (neighbours share pages of the map), so the ids come back reordered.
+        """
         if not self.usable:
             return None
         ids = np.asarray(ids, np.int64)
         rows = self._rows(ids)
-        held = rows >= 0
+        held = np.flatnonzero(rows >= 0)
+        held = held[np.argsort(rows[held], kind="stable")]
         ids, rows = ids[held], rows[held]
         base_n = len(self._base)
         if not len(self._extra):  # no replayed rows: one gather from the map
-            return ids, np.asarray(self._base[rows], np.float32) @ np.asarray(query, np.float32)
-        vectors = np.empty((len(rows), self.dim), np.float32)
+            return ids, np.take(np.asarray(self._base), rows, axis=0)
+        out = np.empty((len(rows), self.dim), ROW_DTYPE)
         in_base = rows < base_n
-        vectors[in_base] = self._base[rows[in_base]]
-        vectors[~in_base] = self._extra[rows[~in_base] - base_n]
-        return ids, vectors @ np.asarray(query, np.float32)
+        out[in_base] = np.take(np.asarray(self._base), rows[in_base], axis=0)
+        out[~in_base] = self._extra[rows[~in_base] - base_n]
+        return ids, out
+
+    def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids held, their cosines with `query`); None when the map cannot answer (ids too large)."""
+        found = self.gather(ids)
+        if found is None:
+            return None
+        return found[0], found[1].astype(np.float32) @ np.asarray(query, np.float32)
 
     # --- files ------------------------------------------------------------------------------------
     def save(self, db: Path, seq: int) -> None:
