@@ -15,11 +15,12 @@ from engine.store import ClipRecord, LibraryStore
 from .conftest import DIM, add_video, unit
 
 
-@pytest.fixture(params=["sqlite-vec", "ann-index"])
+@pytest.fixture(params=["sqlite-vec", "ann-index", "ann-rows-filtered"])
 def kstore(
     request: pytest.FixtureRequest, store: LibraryStore, monkeypatch: pytest.MonkeyPatch
 ) -> LibraryStore:
-    """The same store answering through sqlite-vec or through the ANN index (filters too)."""
+    """The same store answering through sqlite-vec or the ANN index; filters through the index's
+    search ("ann-index") or by scoring every filtered clip from its float16 rows ("ann-rows-filtered")."""
     from engine.store import knn
 
     store.vectors.ann_min = 10**9 if request.param == "sqlite-vec" else 0
