@@ -108,7 +108,9 @@ def connect(
             if sys.maxsize > 2**32:
                 # Pages read through a memory map, not one read() each: reading one vector walks a
                 # vec0 chunk's overflow pages, 141 -> 24 us a read at 1M clips (measured). It maps
-                # address space, not RAM; SQLite caps it at its compile-time maximum.
+                # address space, not RAM; SQLite caps it at its compile-time maximum. The cost: a disk
+                # error while reading becomes a crash (SIGBUS) rather than an error; the library file
+                # lives on a local disk (the user's data folder), and nothing here truncates it.
                 conn.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         except BaseException:
             conn.close()
