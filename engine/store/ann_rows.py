@@ -14,8 +14,10 @@ at most ~5e-4 (|sum q_i v_i e_i| <= 2^-11 sum |q_i v_i| <= 2^-11): the scores ar
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 #: falls back to SQLite's vectors.
 MAX_ID = 1 << 27
 ROW_DTYPE = np.dtype("<f2")
+#: Bytes of the base file touched per step of `RowMatrix.warm`.
+WARM_BLOCK = 64 << 20
 
 
 def matrix_path(db: Path, token: str) -> Path:
@@ -115,6 +119,25 @@ class RowMatrix:
         if found is None:
             return None
         return found[0], found[1].astype(np.float32) @ np.asarray(query, np.float32)
+
+    def warm(self, stopped: Callable[[], bool] = lambda: False) -> bool:
+        """Touch every page of the mapped base file, so queries find its rows mapped (no page faults).
+
+        One byte a page, 64 MB at a time; returns False when `stopped()` turned true on the way. A
+        query's gather of 600 rows at 1M clips spent ~1 ms of its 2.6 ms on first-touch faults.
+        """
+        flat = np.asarray(self._base).reshape(-1).view(np.uint16)
+        step = max(1, mmap.PAGESIZE // ROW_DTYPE.itemsize)
+        block = step * (WARM_BLOCK // mmap.PAGESIZE)
+        for start in range(0, len(flat), block):
+            if stopped():
+                return False
+            int(flat[start : start + block : step].sum())
+        return True
+
+    @property
+    def mapped_bytes(self) -> int:
+        return int(self._base.nbytes)
 
     # --- files ------------------------------------------------------------------------------------
     def save(self, db: Path, seq: int) -> None:

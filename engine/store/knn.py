@@ -92,6 +92,7 @@ class VectorSearch:
         self.depth = RERANK_DEPTH
         self.background = True
         self.build_delay_s = BUILD_DELAY_S
+        self.warm_rows = False  # set by prepare(): only long-lived (writable) openers map every row
 
     @property
     def path(self) -> Path:
@@ -133,6 +134,7 @@ class VectorSearch:
         Returns True when the index is ready. Called by every writable open (the indexer, the app):
         a big library gets its index once, in the background, while exact search answers.
         """
+        self.warm_rows = True
         with self._own_snapshot() as c:
             dim = vec_table.vector_dim(c)
             if dim is None or vec_table.clip_count(c) < self.ann_min:
@@ -191,6 +193,7 @@ class VectorSearch:
         if self._ann is None and not self._load_tried:
             self._load_tried = True
             self._ann = ann_build.load_checked(self._path, c, dim)
+            self._start_warm()
         ann = self._ann
         if ann is not None:
             if ann.state.last_seq > vec_table.log_position(c):
@@ -221,6 +224,14 @@ class VectorSearch:
         self._ann = None
         return False
 
+    def _start_warm(self) -> None:
+        """Map the float16 rows' pages in the background (a long-lived opener, a file that fits RAM)."""
+        rows = None if self._ann is None else self._ann.rows
+        if rows is None or not self.warm_rows or rows.mapped_bytes > _ram_bytes() // WARM_RAM_SHARE:
+            return
+        stop = self._builder.stopping
+        threading.Thread(target=rows.warm, args=(stop,), name="glimpse-vector-rows", daemon=True).start()
+
     def _start_build(self, delay: float) -> None:
         self._builder.start(delay, self._install)
 
@@ -233,6 +244,7 @@ class VectorSearch:
             self._ann = ann
             self._unsaved = 0
             self._load_tried = True
+            self._start_warm()
 
     def _save_locked(self) -> None:
         if self._ann is not None and self._unsaved:
@@ -241,6 +253,19 @@ class VectorSearch:
                 self._unsaved = 0
             except OSError as err:  # a read-only folder: the log replay on the next open covers it
                 log.warning("could not save the vector index beside %s: %s", self._path, err)
+
+
+#: The float16 rows are mapped in the background only when their file is at most this share of RAM
+#: (1 GB at 1M x 512-d; 10M clips' 10 GB are left to the page cache and the queries' own faults).
+WARM_RAM_SHARE = 4
+
+
+def _ram_bytes() -> int:
+    """Physical memory, or 0 where the OS does not say (then nothing is warmed)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 @atexit.register

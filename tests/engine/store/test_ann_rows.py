@@ -202,3 +202,19 @@ def test_float16_ties_are_ordered_by_the_exact_cosines(tmp_path: Path, filtered:
     assert got[0][1] == pytest.approx(0.9503, abs=1e-6)
     _assert_exact(store, q, 3)
     store.close()
+
+
+def test_warming_the_rows_changes_no_score_and_can_be_stopped(tmp_path: Path) -> None:
+    store = _library(tmp_path / "lib.db")
+    store.vectors.prepare(wait=True)
+    ann = store.vectors.index
+    assert ann is not None and ann.rows is not None
+    ids = np.arange(1, 121, dtype=np.int64)
+    q = unit(1, -2, 3)
+    before, warmed = ann.score(ids, q), None
+    assert ann.rows.warm() is True
+    assert ann.rows.warm(lambda: True) is False
+    warmed = ann.score(ids, q)
+    assert before is not None and warmed is not None and len(before[0]) == 120
+    assert dict(zip(*before, strict=True)) == dict(zip(*warmed, strict=True))
+    store.close()
