@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.store.ann_rows import RowMatrix, RowWriter, drop_base
+from engine.store.ann_rows import ROW_DTYPE, RowMatrix, RowWriter, drop_base
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ MIN_PROBE = 256
 TRAIN_PER_LIST = 40
 MIN_PQ_TRAIN = 1000
 FORMAT = 1
+#: float16 rows scored per FAISS call (f16_inner_products).
+SCORE_BLOCK = 2048
 SIMD_LEVELS = ("NONE", "AVX2", "AVX512", "AVX512_SPR", "ARM_NEON", "ARM_SVE")
 
 _faiss: Any = None
@@ -197,8 +199,11 @@ class AnnIndex:
                 self.rows.remove(ids)
 
     def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ids, cosines) from the float16 rows, for the ids they hold; None without rows."""
-        return None if self.rows is None else self.rows.score(ids, query)
+        """(ids, cosines) from the float16 rows, for the ids they hold (in any order); None without rows."""
+        found = None if self.rows is None else self.rows.gather(ids)
+        if found is None:
+            return None
+        return found[0], f16_inner_products(found[1], query)
 
     # --- files ------------------------------------------------------------------------------------
     def save(self, db: Path) -> None:
@@ -240,6 +245,31 @@ class AnnIndex:
             log.warning("cannot read the vector index %s; it will be rebuilt", index_path, exc_info=True)
             return None
         return cls(index, state, rows)
+
+
+def f16_inner_products(rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """`rows @ query` for float16 rows, computed in float32 by FAISS's fp16 scalar quantizer.
+
+    FAISS converts and multiplies 8 components at a time (F16C); NumPy's float16 -> float32 cast alone
+    costs ~7x more (0.63 ms for 400 x 512, measured). The products are those of the float16 values,
+    exact to float32 rounding (~1e-7), so they differ from the float32 vectors' by at most 2^-11.
+    """
+    n = len(rows)
+    out = np.empty(n, np.float32)
+    if n == 0:
+        return out
+    faiss = faiss_module()
+    dim = rows.shape[1]
+    q = np.ascontiguousarray(query, np.float32).reshape(1, dim)
+    codes = np.ascontiguousarray(rows, ROW_DTYPE).view(np.uint8).reshape(n, 2 * dim)
+    scorer = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    for start in range(0, n, SCORE_BLOCK):  # blocks: the scorer's buffer is reused, and stays in cache
+        block = codes[start : start + SCORE_BLOCK]
+        scorer.reset()
+        scorer.add_sa_codes(block)
+        scores, order = scorer.search(q, len(block))
+        out[start + order[0]] = scores[0]
+    return out
 
 
 def read_state(db: Path) -> AnnState | None:

@@ -167,6 +167,10 @@ class Builder:
     def reset(self) -> None:
         self._stop.clear()
 
+    def stopping(self) -> bool:
+        """True while stop() is in effect (other background work on the index checks it too)."""
+        return self._stop.is_set()
+
     def run_now(self, install: Callable[[AnnIndex], None]) -> None:
         """Build on this thread from a fresh snapshot."""
         conn = connect(self._db, readonly=True)

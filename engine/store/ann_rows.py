@@ -14,8 +14,10 @@ at most ~5e-4 (|sum q_i v_i e_i| <= 2^-11 sum |q_i v_i| <= 2^-11): the scores ar
 from __future__ import annotations
 
 import logging
+import mmap
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 #: falls back to SQLite's vectors.
 MAX_ID = 1 << 27
 ROW_DTYPE = np.dtype("<f2")
+#: Bytes of the base file touched per step of `RowMatrix.warm`.
+WARM_BLOCK = 64 << 20
 
 
 def matrix_path(db: Path, token: str) -> Path:
@@ -88,22 +92,52 @@ class RowMatrix:
         return out
 
     # --- re-scoring -------------------------------------------------------------------------------
-    def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ids held, their cosines with `query`); None when the map cannot answer (ids too large)."""
+    def gather(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids held, their float16 rows [n, dim]) in file order; None when the map cannot answer.
+
+        Rows are read in file order (neighbours share pages of the map), so the ids come back reordered.
+        """
         if not self.usable:
             return None
         ids = np.asarray(ids, np.int64)
         rows = self._rows(ids)
-        held = rows >= 0
+        held = np.flatnonzero(rows >= 0)
+        held = held[np.argsort(rows[held], kind="stable")]
         ids, rows = ids[held], rows[held]
         base_n = len(self._base)
         if not len(self._extra):  # no replayed rows: one gather from the map
-            return ids, np.asarray(self._base[rows], np.float32) @ np.asarray(query, np.float32)
-        vectors = np.empty((len(rows), self.dim), np.float32)
+            return ids, np.take(np.asarray(self._base), rows, axis=0)
+        out = np.empty((len(rows), self.dim), ROW_DTYPE)
         in_base = rows < base_n
-        vectors[in_base] = self._base[rows[in_base]]
-        vectors[~in_base] = self._extra[rows[~in_base] - base_n]
-        return ids, vectors @ np.asarray(query, np.float32)
+        out[in_base] = np.take(np.asarray(self._base), rows[in_base], axis=0)
+        out[~in_base] = self._extra[rows[~in_base] - base_n]
+        return ids, out
+
+    def score(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ids held, their cosines with `query`); None when the map cannot answer (ids too large)."""
+        found = self.gather(ids)
+        if found is None:
+            return None
+        return found[0], found[1].astype(np.float32) @ np.asarray(query, np.float32)
+
+    def warm(self, stopped: Callable[[], bool] = lambda: False) -> bool:
+        """Touch every page of the mapped base file, so queries find its rows mapped (no page faults).
+
+        One byte a page, 64 MB at a time; returns False when `stopped()` turned true on the way. A
+        query's gather of 600 rows at 1M clips spent ~1 ms of its 2.6 ms on first-touch faults.
+        """
+        flat = np.asarray(self._base).reshape(-1).view(np.uint16)
+        step = max(1, mmap.PAGESIZE // ROW_DTYPE.itemsize)
+        block = step * (WARM_BLOCK // mmap.PAGESIZE)
+        for start in range(0, len(flat), block):
+            if stopped():
+                return False
+            int(flat[start : start + block : step].sum())
+        return True
+
+    @property
+    def mapped_bytes(self) -> int:
+        return int(self._base.nbytes)
 
     # --- files ------------------------------------------------------------------------------------
     def save(self, db: Path, seq: int) -> None:

@@ -9,6 +9,7 @@ extensions, so the vector table works on every Python the app runs on.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: How long a statement waits for another connection's lock before giving up.
 DEFAULT_BUSY_TIMEOUT_S = 5.0
+
+#: Bytes of the database file read through a memory map (64-bit builds only).
+MMAP_SIZE = 1 << 36
 
 Connection = apsw.Connection
 
@@ -101,6 +105,13 @@ def connect(
             conn.execute("PRAGMA foreign_keys=ON")
             # 64 MB page cache: re-rank reads touch vector chunks scattered over the file.
             conn.execute("PRAGMA cache_size=-65536")
+            if sys.maxsize > 2**32:
+                # Pages read through a memory map, not one read() each: reading one vector walks a
+                # vec0 chunk's overflow pages, 141 -> 24 us a read at 1M clips (measured). It maps
+                # address space, not RAM; SQLite caps it at its compile-time maximum. The cost: a disk
+                # error while reading becomes a crash (SIGBUS) rather than an error; the library file
+                # lives on a local disk (the user's data folder), and nothing here truncates it.
+                conn.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
         except BaseException:
             conn.close()
             raise

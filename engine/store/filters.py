@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from engine.results import SearchFilters
@@ -60,12 +61,14 @@ def candidate_clips(conn: Connection, filters: SearchFilters) -> list[int]:
     where, params = where_clause(filters)
     # Videos first, then their clips through clips_video: a join let the planner scan every clip
     # (1.3 s at 1M clips against 0.2 s, measured).
-    rows = conn.execute(
-        f"SELECT c.id FROM clips c WHERE c.video_id IN (SELECT v.id FROM videos v WHERE {where}) "
-        "ORDER BY c.id",
+    # One JSON array, not a row per clip: 100k rows cost ~0.1 s of Python iteration, the array ~10 ms.
+    found = conn.execute(
+        "SELECT json_group_array(id) FROM (SELECT c.id AS id FROM clips c WHERE c.video_id IN "
+        f"(SELECT v.id FROM videos v WHERE {where}) ORDER BY c.id)",
         params,
-    )
-    return [int(r[0]) for r in rows]
+    ).fetchall()
+    ids: list[int] = json.loads(str(found[0][0])) if found and found[0][0] else []
+    return ids
 
 
 def candidate_videos(conn: Connection, filters: SearchFilters) -> list[int]:

@@ -1,15 +1,19 @@
 """store.knn() and store.candidates(): exact search for small libraries, the FAISS index for big ones.
 
-Small libraries (and small filtered sets) are answered exactly by sqlite-vec's KNN. A library of
-`ann_min` clips or more gets an IVF-PQ index (engine.store.ann), saved beside the database: an opener
-loads it, checks it belongs to this library and vector table, and replays `vector_log` (every vector
-insert/delete, in commit order) from the seq it reflects. A missing, foreign, stale or unreadable
-index is rebuilt on a background thread while exact search answers. Every query catches up with the
-log inside its own read snapshot first, and the index's candidates are re-scored exactly with the
-float16 copy of the indexed vectors kept beside the index (engine.store.ann_rows: one gather and one
-matmul) and the n kept read again as float32 from SQLite in that snapshot (n lookups, not one per
-candidate), or all from SQLite when the index has no such copy; either way a candidate must still
-be a clip with a vector in that snapshot, so a deleted clip drops out, and the scores are true cosines.
+Small libraries are answered exactly by sqlite-vec's KNN. A library of `ann_min` clips or more gets an
+IVF-PQ index (engine.store.ann), saved beside the database: an opener loads it, checks it belongs to
+this library and vector table, and replays `vector_log` (every vector insert/delete, in commit order)
+from the seq it reflects. A missing, foreign, stale or unreadable index is rebuilt on a background
+thread while exact search answers. Every query catches up with the log inside its own read snapshot
+first, so the index then holds exactly the vectors of that snapshot: its candidates are scored from
+the float16 copy of the indexed vectors kept beside it (engine.store.ann_rows, FAISS's fp16 scorer),
+and only the n best (plus any within float16 error of the last of them) are read again as float32
+from SQLite in that snapshot. A candidate SQLite no longer holds is dead and the next one is read, so
+SQLite confirms every clip returned and the scores are true cosines. Above EXACT_RESCORE_MAX the
+float16 scores stand and the n kept are checked against the clips table instead.
+
+A filter passing at most EXACT_FILTER_MAX clips is exact: every clip it passes is scored from the
+float16 rows (sqlite-vec without the index). A larger one restricts the index's search to its clips.
 
 One VectorSearch serves every LibraryStore of the same database file in this process
 (`VectorSearch.for_path`): the GUI opens a short-lived store per search, and the index must outlive it.
@@ -40,13 +44,21 @@ log = logging.getLogger(__name__)
 #: Below this many clips sqlite-vec's exact scan answers (it takes ~0.8 us a clip at 512-d, so
 #: ~16 ms here; an ANN index would not pay for its build and upkeep).
 ANN_MIN_VECTORS = 20_000
-#: Candidates the index proposes for exact re-scoring (at least; 2 n when more are asked for).
-RERANK_DEPTH = 400
+#: Candidates the index proposes for exact re-scoring (at least; 2 n when more are asked for). Their
+#: float16 re-score is cheap (FAISS's fp16 scorer), so 600 rather than 400: on CLIP-like data at 1M
+#: (nprobe 256 of 1024), recall@10 0.984 -> 0.991 for ~0.3 ms (docs/benchmarks.md).
+RERANK_DEPTH = 600
 #: Up to this many results are re-scored again from SQLite's float32 vectors (scores exact to float32);
 #: more keep the float16 rows' scores (true cosines within 1e-3, see engine.store.ann_rows).
 EXACT_RESCORE_MAX = 50
-#: A filter passing at most this many clips is answered exactly.
+#: A filter passing at most this many clips is answered exactly: every clip it passes is scored from
+#: the float16 rows (20k x 512-d: ~10 MB gathered), the best re-read from SQLite (sqlite-vec's KNN
+#: restricted to a set reads every vector: 550 ms at 100k clips, measured). Without the index
+#: sqlite-vec answers.
 EXACT_FILTER_MAX = 20_000
+#: float16 scores of unit vectors are within 2^-11 of the float32 cosine (engine.store.ann_rows), so a
+#: candidate more than twice that (plus float32 rounding) below another cannot overtake it exactly.
+F16_MARGIN = 2.0**-10 + 1e-5
 #: The index is saved again after this many replayed changes (and when the process ends).
 SAVE_AFTER = 20_000
 #: A read-only opener (a one-shot CLI search) starts a missing index's build this long after its query.
@@ -80,6 +92,7 @@ class VectorSearch:
         self.depth = RERANK_DEPTH
         self.background = True
         self.build_delay_s = BUILD_DELAY_S
+        self.warm_rows = False  # set by prepare(): only long-lived (writable) openers map every row
 
     @property
     def path(self) -> Path:
@@ -121,6 +134,7 @@ class VectorSearch:
         Returns True when the index is ready. Called by every writable open (the indexer, the app):
         a big library gets its index once, in the background, while exact search answers.
         """
+        self.warm_rows = True
         with self._own_snapshot() as c:
             dim = vec_table.vector_dim(c)
             if dim is None or vec_table.clip_count(c) < self.ann_min:
@@ -151,20 +165,23 @@ class VectorSearch:
             allowed = np.array(flt.candidate_clips(c, filters), np.int64)  # type: ignore[arg-type]
             if not len(allowed):
                 return []
-            if len(allowed) <= EXACT_FILTER_MAX:
-                return vec_table.knn(c, query.tobytes(), n, allowed.tolist())
         with self._lock:
             ann = None if _writing(c) else self._ready(c, dim)
             if ann is None:
                 return vec_table.knn(c, query.tobytes(), n, None if allowed is None else allowed.tolist())
-            ids = ann.search(query, max(self.depth, 2 * n), allowed)
+            if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
+                ids = allowed  # a small filtered set: every clip in it is scored, so the result is exact
+            else:
+                ids = ann.search(query, max(self.depth, 2 * n), allowed)
             scored = ann.score(ids, query)  # under the lock: the rows reflect exactly this snapshot
-        if scored is not None and len(scored[0]) == len(ids):
-            return _exact_top(c, query, n, dim, *scored)
-        found, vectors = vec_table.fetch_matrix(c, ids.tolist(), dim)
-        scores = vectors @ query
-        order = np.argsort(-scores, kind="stable")[:n]
-        return [(int(found[i]), float(scores[i])) for i in order]
+        held, scores = scored if scored is not None else (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        if len(held) < len(ids):  # ids the float16 rows do not hold: scored from SQLite's vectors
+            found, vectors = vec_table.fetch_matrix(c, np.setdiff1d(ids, held).tolist(), dim)
+            held, scores = np.concatenate([held, found]), np.concatenate([scores, vectors @ query])
+        order = np.argsort(-scores, kind="stable")
+        if n > EXACT_RESCORE_MAX:
+            return _live_top(c, n, held[order], scores[order])
+        return _exact_top(c, query, n, dim, held[order], scores[order])
 
     # --- the index's life -------------------------------------------------------------------------
     def _ready(self, c: Connection, dim: int, delay: float | None = -1.0) -> AnnIndex | None:
@@ -176,12 +193,13 @@ class VectorSearch:
         if self._ann is None and not self._load_tried:
             self._load_tried = True
             self._ann = ann_build.load_checked(self._path, c, dim)
+            self._start_warm()
         ann = self._ann
         if ann is not None:
             if ann.state.last_seq > vec_table.log_position(c):
                 return None  # this snapshot is older than the index (another thread caught it up)
             if self._usable(c, dim):
-                return ann
+                return ann if ann.size >= self.ann_min else None  # shrunk below: exact search pays
         if vec_table.clip_count(c) >= self.ann_min:
             if self.background and delay is not None:
                 self._start_build(delay=self.build_delay_s if delay < 0 else delay)
@@ -206,6 +224,14 @@ class VectorSearch:
         self._ann = None
         return False
 
+    def _start_warm(self) -> None:
+        """Map the float16 rows' pages in the background (a long-lived opener, a file that fits RAM)."""
+        rows = None if self._ann is None else self._ann.rows
+        if rows is None or not self.warm_rows or rows.mapped_bytes > _ram_bytes() // WARM_RAM_SHARE:
+            return
+        stop = self._builder.stopping
+        threading.Thread(target=rows.warm, args=(stop,), name="glimpse-vector-rows", daemon=True).start()
+
     def _start_build(self, delay: float) -> None:
         self._builder.start(delay, self._install)
 
@@ -218,6 +244,7 @@ class VectorSearch:
             self._ann = ann
             self._unsaved = 0
             self._load_tried = True
+            self._start_warm()
 
     def _save_locked(self) -> None:
         if self._ann is not None and self._unsaved:
@@ -226,6 +253,19 @@ class VectorSearch:
                 self._unsaved = 0
             except OSError as err:  # a read-only folder: the log replay on the next open covers it
                 log.warning("could not save the vector index beside %s: %s", self._path, err)
+
+
+#: The float16 rows are mapped in the background only when their file is at most this share of RAM
+#: (1 GB at 1M x 512-d; 10M clips' 10 GB are left to the page cache and the queries' own faults).
+WARM_RAM_SHARE = 4
+
+
+def _ram_bytes() -> int:
+    """Physical memory, or 0 where the OS does not say (then nothing is warmed)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 0
 
 
 @atexit.register
@@ -240,22 +280,46 @@ def _stop_builders() -> None:
 def _exact_top(
     c: Connection, query: np.ndarray, n: int, dim: int, ids: np.ndarray, scores: np.ndarray
 ) -> list[tuple[int, float]]:
-    """The n best of candidates scored from float16 rows, re-scored exactly from SQLite's vectors.
+    """The n best of candidates (best first by their float16 scores), re-scored from SQLite's vectors.
 
-    Only candidates that are still clips in this snapshot count (one query), and only the n kept
-    are read from the vector table (n point lookups, not one per candidate); above
-    EXACT_RESCORE_MAX the float16 scores stand.
+    Only the first n are read from the vector table, plus any whose float16 score is within
+    F16_MARGIN of the last one read (only those can overtake it exactly); a candidate with no vector in
+    this snapshot is dead and the next one is read instead. So SQLite confirms every clip returned,
+    every score is its float32 cosine, and the order is the exact one among the candidates.
     """
-    live = np.isin(ids, vec_table.live_clips(c, ids.tolist()))
-    ids, scores = ids[live], scores[live]
-    top = np.argsort(-scores, kind="stable")[:n]
-    if n > EXACT_RESCORE_MAX:
-        return [(int(ids[i]), float(scores[i])) for i in top]
-    best = ids[top]
-    found, vectors = vec_table.fetch_matrix(c, best.tolist(), dim)
-    exact = vectors @ query
-    order = np.argsort(-exact, kind="stable")
+    got_ids: list[np.ndarray] = []
+    got_vectors: list[np.ndarray] = []
+    live, start, end = 0, 0, min(n, len(ids))
+    threshold: float | None = None
+    while start < end:
+        found, vectors = vec_table.fetch_matrix(c, ids[start:end].tolist(), dim)
+        got_ids.append(found)
+        got_vectors.append(vectors)
+        live += len(found)
+        start = end
+        if live < n:
+            end = min(len(ids), end + n - live)
+        elif threshold is None:  # once: those close enough behind the last one read
+            threshold = float(scores[start - 1]) - F16_MARGIN
+            end = max(start, int(np.searchsorted(-scores, -threshold, side="right")))
+    if not live:
+        return []
+    found = np.concatenate(got_ids)
+    exact = np.concatenate(got_vectors) @ query
+    order = np.argsort(-exact, kind="stable")[:n]
     return [(int(found[i]), float(exact[i])) for i in order]
+
+
+def _live_top(c: Connection, n: int, ids: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
+    """The first n candidates (best first) that are still clips in this snapshot, float16 scores kept."""
+    out: list[tuple[int, float]] = []
+    start, end = 0, min(n, len(ids))
+    while start < end:
+        alive = set(vec_table.live_clips(c, ids[start:end].tolist()).tolist())
+        pairs = zip(ids[start:end].tolist(), scores[start:end].tolist(), strict=True)
+        out += [(i, s) for i, s in pairs if i in alive]
+        start, end = end, min(len(ids), end + n - len(out))
+    return out
 
 
 def _writing(c: Connection) -> bool:

@@ -18,13 +18,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-
 from engine import config
 from engine.errors import StoreError, VideoNotInLibraryError
 from engine.paths import system_folder_reason
+from engine.store import clip_writes, vec_table
 from engine.store import folders as folder_sql
-from engine.store import frame_features, vec_table
 from engine.store.db import (
     DEFAULT_BUSY_TIMEOUT_S,
     Connection,
@@ -301,34 +299,16 @@ class LibraryStore(LibraryQueries):
         Raises:
             StoreError: unknown video, no clips, or a bad vector; nothing is written then.
         """
-        prepared = _prepare_clips(clips)
+        prepared = clip_writes.prepare_clips(clips)
         dim = prepared[0][0].shape[0]
         with self._write() as c:
             if not rows(c, "SELECT 1 FROM videos WHERE id = ?", (video_id,)):
                 raise VideoNotInLibraryError(f"Video {video_id} is not in the library.")
-            self._ensure_model(c, fingerprint, dim)
+            clip_writes.ensure_model(c, fingerprint, dim)
             if model_spec and vec_table.get_meta(c, "model_spec") != model_spec:
                 vec_table.set_meta(c, "model_spec", model_spec)
-            vec_table.delete_for_videos(c, [video_id])
-            c.execute("DELETE FROM clips WHERE video_id = ?", (video_id,))
-            vec_rows: list[tuple[int, bytes]] = []
-            frame_rows: list[tuple[int, float, float, bytes]] = []
-            feature_rows = []
-            for vector, clip in prepared:
-                c.execute(
-                    'INSERT INTO clips(video_id, start, "end") VALUES (?, ?, ?)',
-                    (video_id, float(clip.start), float(clip.end)),
-                )
-                clip_id = c.last_insert_rowid()
-                vec_rows.append((clip_id, vector.tobytes()))
-                frame_rows += [(clip_id, float(f.t), float(f.weight), bytes(f.thumb)) for f in clip.frames]
-                if clip.frames and all(f.feature is not None for f in clip.frames):
-                    feats = np.stack([np.asarray(f.feature, dtype=np.float32) for f in clip.frames])
-                    feature_rows.append(frame_features.row_for(clip_id, [f.t for f in clip.frames], feats))
-            c.executemany("INSERT INTO frames(clip_id, t, weight, thumb) VALUES (?, ?, ?, ?)", frame_rows)
-            vec_table.insert(c, vec_rows)
-            frame_features.insert(c, feature_rows)
-            if backbone and feature_rows and vec_table.get_meta(c, "backbone_fingerprint") != backbone:
+            with_features = clip_writes.replace_clips(c, video_id, prepared)
+            if backbone and with_features and vec_table.get_meta(c, "backbone_fingerprint") != backbone:
                 vec_table.set_meta(c, "backbone_fingerprint", backbone)
             c.execute(
                 "UPDATE videos SET status = 'indexed', error = NULL, duration = ?, fingerprint = ?, "
@@ -336,25 +316,6 @@ class LibraryStore(LibraryQueries):
                 "mtime = ?, content_hash = ?, indexed_at = ? WHERE id = ?",
                 (float(duration), fingerprint, int(size), float(mtime), content_hash, time.time(), video_id),
             )
-
-    def _ensure_model(self, c: Connection, fingerprint: str, dim: int) -> None:
-        """Make the vector table fit this model; a new model drops the old vectors (in this transaction)."""
-        current_fp = vec_table.get_meta(c, "model_fingerprint")
-        current_dim = vec_table.vector_dim(c)
-        if current_fp == fingerprint and current_dim == dim:
-            return
-        if current_fp is not None and current_fp != fingerprint:
-            log.warning(
-                "library model changes from %s to %s: every video needs reindexing", current_fp, fingerprint
-            )
-            c.execute("DELETE FROM clips")
-            c.execute("UPDATE videos SET status = 'pending' WHERE status = 'indexed'")
-            vec_table.create_table(c, dim)
-        elif current_dim is None:
-            vec_table.create_table(c, dim)
-        elif current_dim != dim:
-            raise StoreError(f"A vector has {dim} dimensions but this model's library uses {current_dim}.")
-        vec_table.set_meta(c, "model_fingerprint", fingerprint)
 
     def requeue_videos(self, video_ids: Sequence[int]) -> None:
         """Drop these videos' clips and vectors and set them pending (they must be decoded again)."""
@@ -406,21 +367,3 @@ class LibraryStore(LibraryQueries):
             vec_table.delete_for_videos(c, [video_id])
             c.execute("DELETE FROM videos WHERE id = ?", (video_id,))
 
-
-def _prepare_clips(clips: Sequence[ClipRecord]) -> list[tuple[np.ndarray, ClipRecord]]:
-    """Validate and normalize clip vectors before any write starts."""
-    if not clips:
-        raise StoreError("A video must be saved with at least one clip; mark it failed instead.")
-    out: list[tuple[np.ndarray, ClipRecord]] = []
-    dim: int | None = None
-    for clip in clips:
-        v = np.asarray(clip.vector, dtype=np.float32).reshape(-1)
-        if dim is None:
-            dim = v.shape[0]
-        if v.shape[0] != dim or dim == 0:
-            raise StoreError("The clips of one video have vectors of different sizes.")
-        norm = float(np.linalg.norm(v))
-        if not np.isfinite(v).all() or norm == 0.0:
-            raise StoreError("A clip vector is zero or not finite; the model produced a bad embedding.")
-        out.append((np.ascontiguousarray(v / norm, dtype="<f4"), clip))
-    return out

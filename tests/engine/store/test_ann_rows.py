@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.results import SearchFilters
 from engine.store import LibraryStore, knn
 from engine.store.ann import AnnIndex, read_state
 from engine.store.ann_rows import matrix_path, rows_path
@@ -175,4 +176,45 @@ def test_many_candidates_keep_float16_scores_within_1e3(tmp_path: Path) -> None:
     for cid, score in found:
         assert abs(score - exact[cid]) < 1e-3
     assert [c for c, _ in found][:10] == list(exact)[:10]
+    store.close()
+
+
+def _near_tie(a: float) -> np.ndarray:
+    """A unit vector whose cosine with unit(1) is exactly `a` (float32)."""
+    return unit(a, float(np.sqrt(1.0 - a * a)))
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_float16_ties_are_ordered_by_the_exact_cosines(tmp_path: Path, filtered: bool) -> None:
+    # 0.9502 and 0.9503 are the same float16 number (0.950195, spacing 2^-11 there); the lower one is
+    # stored first, so a re-score that trusted the float16 order for the cut would keep it.
+    store = _library(tmp_path / "lib.db", videos=3)
+    lower = add_video(store, tmp_path / "ties", "a.mp4", [_near_tie(0.9502)])
+    higher = add_video(store, tmp_path / "ties", "b.mp4", [_near_tie(0.9503)])
+    filters = SearchFilters(folder=str(tmp_path / "ties")) if filtered else None
+    store.vectors.prepare(wait=True)
+    q = unit(1)
+    assert np.float16(0.9502) == np.float16(0.9503)
+    got = store.knn(q, 1, filters)
+    assert store.vectors.index is not None
+    best = store.clip_details([got[0][0]])[got[0][0]]
+    assert best.video_id == higher != lower
+    assert got[0][1] == pytest.approx(0.9503, abs=1e-6)
+    _assert_exact(store, q, 3)
+    store.close()
+
+
+def test_warming_the_rows_changes_no_score_and_can_be_stopped(tmp_path: Path) -> None:
+    store = _library(tmp_path / "lib.db")
+    store.vectors.prepare(wait=True)
+    ann = store.vectors.index
+    assert ann is not None and ann.rows is not None
+    ids = np.arange(1, 121, dtype=np.int64)
+    q = unit(1, -2, 3)
+    before, warmed = ann.score(ids, q), None
+    assert ann.rows.warm() is True
+    assert ann.rows.warm(lambda: True) is False
+    warmed = ann.score(ids, q)
+    assert before is not None and warmed is not None and len(before[0]) == 120
+    assert dict(zip(*before, strict=True)) == dict(zip(*warmed, strict=True))
     store.close()

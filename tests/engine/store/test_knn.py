@@ -15,11 +15,12 @@ from engine.store import ClipRecord, LibraryStore
 from .conftest import DIM, add_video, unit
 
 
-@pytest.fixture(params=["sqlite-vec", "ann-index"])
+@pytest.fixture(params=["sqlite-vec", "ann-index", "ann-rows-filtered"])
 def kstore(
     request: pytest.FixtureRequest, store: LibraryStore, monkeypatch: pytest.MonkeyPatch
 ) -> LibraryStore:
-    """The same store answering through sqlite-vec or through the ANN index (filters too)."""
+    """The same store answering through sqlite-vec or the ANN index; filters through the index's
+    search ("ann-index") or by scoring every filtered clip from its float16 rows ("ann-rows-filtered")."""
     from engine.store import knn
 
     store.vectors.ann_min = 10**9 if request.param == "sqlite-vec" else 0
@@ -256,3 +257,26 @@ def test_a_pending_video_keeps_its_clips_searchable_filtered_or_not(
     assert len(kstore.knn(unit(1, 0), 5)) == 1
     hits = kstore.knn(unit(1, 0), 5, SearchFilters(path_contains="a.mp4"))
     assert [kstore.clip_details([c])[c].video_id for c, _ in hits] == [vid]
+
+
+def test_a_small_filter_through_the_index_follows_another_connection(tmp_path: Path) -> None:
+    # The filtered set (from the clips table, in the reader's snapshot) is scored from the index's
+    # float16 rows, any clip they lack from SQLite: a clip deleted by the writer must not come back, a
+    # new one must not be missed, and the scores stay the stored vectors' cosines.
+    db = tmp_path / "lib.db"
+    writer = LibraryStore.open(db)
+    reader = LibraryStore.open(db, readonly=True)
+    reader.vectors.ann_min = 0
+    reader.vectors.background = False
+    keep = SearchFilters(folder=str(tmp_path / "kept"))
+    a = add_video(writer, tmp_path / "kept", "a.mp4", [unit(1, 0), unit(0, 1)])
+    add_video(writer, tmp_path / "other", "o.mp4", [unit(1, 0.0001)])
+    assert _video_of(reader, reader.knn(unit(1, 0), 5, keep)) == ["a.mp4", "a.mp4"]
+    assert reader.vectors.index is not None
+    add_video(writer, tmp_path / "kept", "b.mp4", [unit(1, 0.001), unit(-1, 0)])
+    writer.delete_video(a)
+    hits = reader.knn(unit(1, 0), 5, keep)
+    assert _video_of(reader, hits) == ["b.mp4", "b.mp4"]
+    assert [s for _, s in hits] == pytest.approx([float(unit(1, 0.001) @ unit(1, 0)), -1.0], abs=1e-6)
+    writer.close()
+    reader.close()
