@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -142,7 +143,7 @@ def fetch_batch(conn: Connection, clip_ids: Sequence[int]) -> FrameBatch:
     each, so the cost is the SQL read plus three copies, not three NumPy objects per clip.
     """
     ids = [int(i) for i in clip_ids]
-    got = []
+    got: list[tuple[Any, ...]] = []
     for at in range(0, len(ids), BATCH_IDS):
         part = ids[at : at + BATCH_IDS]
         got += conn.execute(
