@@ -27,9 +27,9 @@ import numpy as np
 from engine.copies import group_copies
 from engine.errors import ModelMismatchError, QueryError
 from engine.paths import deepest_root
-from engine.rerank import FrameMatch, RerankSettings, match_frames, rerank, unit_rows
+from engine.rerank import FrameMatch, RerankSettings, match_batch, rerank, unit_rows
 from engine.results import ResultFrame, SearchFilters, SearchResult
-from engine.store import ClipDetail, LibraryStore
+from engine.store import ClipDetail, FrameRecord, LibraryStore
 
 if TYPE_CHECKING:
     from engine.model import GlimpseModel
@@ -229,7 +229,7 @@ class Searcher:
         missing = [c for c in clip_ids if c not in known]
         if not missing:
             return {}
-        return match_frames(frame_query, self.store.frame_features(missing), self.rerank.temperature)
+        return match_batch(frame_query, self.store.frame_batch(missing), self.rerank.temperature)
 
     def _group(self, hits: list[tuple[int, float]], per_video: int) -> list[_Moment]:
         """Best clip first: seed a moment, or extend an adjacent one whose best score is close."""
@@ -272,10 +272,10 @@ class Searcher:
                 weight=None if zero_shot else f.weight,
                 thumb=f.thumb,
                 clip_id=d.clip_id,
-                relevance=_relevance_at(matches.get(d.clip_id), f.t),
+                relevance=rel,
             )
             for d, _ in clips
-            for f in d.frames
+            for f, rel in zip(d.frames, _relevances(matches.get(d.clip_id), d.frames), strict=True)
         ]
         rated = [f for f in frames if f.relevance is not None]
         best_t = max(rated, key=lambda f: f.relevance or 0.0).t if rated else m.start
@@ -294,12 +294,11 @@ class Searcher:
         )
 
 
-def _relevance_at(match: FrameMatch | None, t: float) -> float | None:
-    """The stored frame nearest to t (frame rows and feature rows share their timestamps)."""
-    if match is None or match.times.size == 0:
-        return None
-    i = int(np.argmin(np.abs(match.times - t)))
-    return float(match.relevance[i])
+def _relevances(match: FrameMatch | None, frames: list[FrameRecord]) -> list[float | None]:
+    """Each frame's relevance: the stored feature nearest its time (frame and feature rows share times)."""
+    if match is None:
+        return [None] * len(frames)
+    return match.relevance_at([f.t for f in frames])
 
 
 def _image_vectors(model: GlimpseModel, path: Path) -> tuple[np.ndarray, np.ndarray]:

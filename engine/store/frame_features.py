@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from engine.errors import StoreError
 from engine.store.db import Connection, scalar
+
+#: Clip ids bound per statement by fetch_batch (well under SQLite's parameter limit).
+BATCH_IDS = 500
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,48 @@ class FrameFeatures:
         x = self.codes.astype(np.float32)
         norms = np.linalg.norm(x, axis=1, keepdims=True)
         return x / np.maximum(norms, 1e-12)
+
+
+@dataclass(frozen=True)
+class FrameBatch:
+    """The stored frame features of many clips in flat arrays (the re-rank reads N clips at once).
+
+    Clip i owns rows starts[i] : starts[i] + counts[i] of times, scales and codes.
+    """
+
+    clip_ids: np.ndarray  # [n] int64
+    counts: np.ndarray  # [n] int64 frames per clip
+    times: np.ndarray  # [total] float32
+    scales: np.ndarray  # [total] float32
+    codes: np.ndarray  # [total, D] int8
+
+    @property
+    def starts(self) -> np.ndarray:
+        """[n] each clip's first row."""
+        return np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return int(self.clip_ids.shape[0])
+
+    @classmethod
+    def of(cls, features: Sequence[FrameFeatures]) -> FrameBatch:
+        """A batch of per-clip features (all of one dim)."""
+        if not features:
+            return cls.empty()
+        return cls(
+            np.array([f.clip_id for f in features], dtype=np.int64),
+            np.array([f.codes.shape[0] for f in features], dtype=np.int64),
+            np.concatenate([np.asarray(f.times, dtype=np.float32) for f in features]),
+            np.concatenate([np.asarray(f.scales, dtype=np.float32) for f in features]),
+            np.concatenate([f.codes for f in features], axis=0),
+        )
+
+    @classmethod
+    def empty(cls, dim: int = 0) -> FrameBatch:
+        """No clips."""
+        none = np.zeros(0, dtype=np.int64)
+        flat = np.zeros(0, dtype=np.float32)
+        return cls(none, none, flat, flat, np.zeros((0, dim), dtype=np.int8))
 
 
 def quantize(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,6 +133,38 @@ def fetch(conn: Connection, clip_ids: Sequence[int]) -> dict[int, FrameFeatures]
         c = np.frombuffer(codes, dtype=np.int8).reshape(t.shape[0], int(dim))
         out[int(cid)] = FrameFeatures(int(cid), t, np.frombuffer(scales, dtype="<f4"), c)
     return out
+
+
+def fetch_batch(conn: Connection, clip_ids: Sequence[int]) -> FrameBatch:
+    """The stored features of the clips that have them, as one FrameBatch (in the store's row order).
+
+    One statement per BATCH_IDS clips with the ids bound as parameters (half the time of a json_each
+    list at N=200, measured); the blobs of each column are joined and decoded by one np.frombuffer
+    each, so the cost is the SQL read plus three copies, not three NumPy objects per clip.
+    """
+    ids = [int(i) for i in clip_ids]
+    got: list[tuple[Any, ...]] = []
+    for at in range(0, len(ids), BATCH_IDS):
+        part = ids[at : at + BATCH_IDS]
+        got += conn.execute(
+            "SELECT clip_id, dim, length(times) / 4, times, scales, codes FROM frame_features "
+            f"WHERE clip_id IN ({','.join('?' * len(part))})",
+            part,
+        )
+    if not got:
+        return FrameBatch.empty()
+    cids, dims, counts, times, scales, codes = zip(*got, strict=True)
+    dim = int(dims[0])
+    if any(int(d) != dim for d in dims):
+        raise StoreError("The library holds frame features of two different sizes; reindex it.")
+    flat = np.frombuffer(b"".join(codes), dtype=np.int8)
+    return FrameBatch(
+        np.array(cids, dtype=np.int64),
+        np.array(counts, dtype=np.int64),
+        np.frombuffer(b"".join(times), dtype="<f4"),
+        np.frombuffer(b"".join(scales), dtype="<f4"),
+        flat.reshape(flat.shape[0] // max(dim, 1), dim),
+    )
 
 
 def clips_of_videos(conn: Connection, video_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -192,6 +192,11 @@ class LibraryQueries:
         with self._read() as c:
             return ff.fetch(c, clip_ids)
 
+    def frame_batch(self, clip_ids: Sequence[int]) -> ff.FrameBatch:
+        """The same as frame_features, in flat arrays read by one statement (the re-rank's path)."""
+        with self._read() as c:
+            return ff.fetch_batch(c, clip_ids)
+
     def videos_lacking_features(self) -> int:
         """Indexed videos without frame features (indexed before they were kept; reindex fills them)."""
         with self._read() as c:

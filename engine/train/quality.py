@@ -17,7 +17,7 @@ from engine.train.evaluate import Pooling, evaluate, rank_metrics, retrieval_ran
 from engine.train.features import FeatureCache, backbone_id, extract_features
 from engine.train.loop import Finetune, TrainConfig, train
 from engine.train.pretrain import pretrain_clip
-from engine.train.rerank_eval import grid, report, score_tables
+from engine.train.rerank_eval import choose, grid, metrics, report, score_tables
 from engine.train.synthetic import (
     ShortEventSpec,
     SyntheticSpec,
@@ -171,9 +171,11 @@ def _rerank_figures(
     """Clip-only vs re-ranked on the standard and short-event test sets; the grid on validation sets.
 
     The validation sets are made with the next seed (the standard one's test pairs, the short-event
-    one's targets), so the settings are chosen on other videos than the ones reported.
+    one's targets), so the settings are chosen on other videos than the ones reported. The test
+    figures use the product's settings (RerankSettings.for_model); `validation_choice` is what the
+    rule (rerank_eval.choose) picks from this run's grid, and `chosen` its test figures.
     """
-    from engine.rerank import RerankSettings
+    from engine.rerank import RerankMode, RerankSettings
 
     seed = plan.seed + 1
     val_standard = split_of(make_synthetic_set(replace(plan.data, seed=seed, train_videos=0)), "test")
@@ -181,19 +183,40 @@ def _rerank_figures(
     test_short = make_short_event_set(ShortEventSpec(seed=plan.seed, size=plan.data.size))
     models = {"zero_shot": zero_shot, "student": student}
     out: dict[str, object] = {}
-    validation = {}
+    validation, clip_only, tests = {}, {}, {}
     for name, m in models.items():
         settings = RerankSettings.for_model(m.is_zero_shot)
-        out[f"{name}_settings"] = {
-            "mode": str(settings.mode),
-            "alpha": settings.alpha,
-            "temperature": settings.temperature,
+        out[f"{name}_settings"] = _settings_dict(settings)
+        tests[name] = {
+            "standard": score_tables(m, test_set, cache),
+            "short_event": score_tables(m, test_short, cache),
         }
-        out[name] = {
-            "standard": report(score_tables(m, test_set, cache), settings),
-            "short_event": report(score_tables(m, test_short, cache), settings),
-        }
-        validation[f"{name}_standard"] = score_tables(m, val_standard, cache)
-        validation[f"{name}_short_event"] = score_tables(m, val_short, cache)
-    out["validation_grid"] = grid(validation)
+        out[name] = {k: report(t, settings) for k, t in tests[name].items()}
+        for kind, videos in (("standard", val_standard), ("short_event", val_short)):
+            tables = score_tables(m, videos, cache)
+            validation[f"{name}_{kind}"] = tables
+            clip_only[f"{name}_{kind}"] = metrics(tables.clip, tables.owner)["r1"]
+    rows = grid(validation)
+    out["validation_clip_only"] = clip_only
+    out["validation_grid"] = rows
+    for name in models:
+        picked = choose(rows, name, clip_only)
+        out[f"{name}_validation_choice"] = picked
+        if picked:
+            s = RerankSettings(
+                alpha=float(picked["alpha"]),  # type: ignore[arg-type]
+                temperature=float(picked["temperature"]),  # type: ignore[arg-type]
+                mode=RerankMode(str(picked["mode"])),
+                margin=float(picked["margin"]),  # type: ignore[arg-type]
+            )
+            out[f"{name}_chosen"] = {k: report(t, s) for k, t in tests[name].items()}
     return out
+
+
+def _settings_dict(settings) -> dict[str, object]:
+    return {
+        "mode": str(settings.mode),
+        "alpha": settings.alpha,
+        "temperature": settings.temperature,
+        "margin": settings.margin,
+    }

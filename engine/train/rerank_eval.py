@@ -25,8 +25,11 @@ from engine.train.features import FeatureCache, backbone_id, extract_features
 GRID: dict[RerankMode, tuple[float, ...]] = {
     RerankMode.PEAK: (0.0, 0.1, 0.25, 0.5, 1.0, 2.0),
     RerankMode.BLEND: (0.1, 0.25, 0.5, 0.75, 1.0),
+    RerankMode.MAX: (0.5, 0.75, 1.0),
 }
 TEMPERATURES = (0.01, 0.02, 0.05, 0.1)
+#: MAX's margins (the other modes have none).
+MARGINS: dict[RerankMode, tuple[float, ...]] = {RerankMode.MAX: (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)}
 
 
 @dataclass
@@ -78,24 +81,39 @@ def metrics(sim: np.ndarray, owner: np.ndarray) -> dict[str, float]:
 def blended(tables: ScoreTables, settings: RerankSettings, *, int8: bool = True) -> np.ndarray:
     """The re-ranked [T, V] scores."""
     frames = tables.frames_int8 if int8 else tables.frames
-    a = settings.alpha
     pool, mean = pooled(frames, settings.temperature)
-    if settings.mode is RerankMode.BLEND:
-        return (1.0 - a) * tables.clip + a * pool
-    return tables.clip + a * (pool - mean)
+    return settings.combine_arrays(tables.clip, pool, mean)
 
 
 def grid(sets: dict[str, ScoreTables]) -> list[dict[str, object]]:
-    """R@1 of every (alpha, temperature) on each set, for choosing the defaults on validation sets."""
+    """R@1 of every (mode, alpha, temperature, margin) on each set, to choose settings on validation sets."""
     rows = []
-    combos = [(m, a, t) for m, alphas in GRID.items() for a, t in itertools.product(alphas, TEMPERATURES)]
-    for mode, a, t in combos:
-        s = RerankSettings(alpha=a, temperature=t, mode=mode)
-        row: dict[str, object] = {"mode": str(mode), "alpha": a, "temperature": t}
+    combos = [
+        (m, a, t, g)
+        for m, alphas in GRID.items()
+        for a, t, g in itertools.product(alphas, TEMPERATURES, MARGINS.get(m, (0.0,)))
+    ]
+    for mode, a, t, g in combos:
+        s = RerankSettings(alpha=a, temperature=t, mode=mode, margin=g)
+        row: dict[str, object] = {"mode": str(mode), "alpha": a, "temperature": t, "margin": g}
         for name, tables in sets.items():
             row[name] = metrics(blended(tables, s), tables.owner)["r1"]
         rows.append(row)
     return rows
+
+
+def choose(rows: list[dict[str, object]], model: str, clip_only: dict[str, float]) -> dict[str, object]:
+    """The rule the defaults follow: the best short-event R@1 among rows that keep the standard R@1.
+
+    rows: grid() over validation sets named f"{model}_standard" and f"{model}_short_event";
+    clip_only: the same sets' clip-only R@1. Ties go to the higher standard R@1, then the earlier row.
+    """
+    std, short = f"{model}_standard", f"{model}_short_event"
+    keep = [r for r in rows if float(r[std]) >= clip_only[std]]  # type: ignore[arg-type]
+    if not keep:
+        return {}
+    best = max(keep, key=lambda r: (float(r[short]), float(r[std])))  # type: ignore[arg-type]
+    return {k: best[k] for k in ("mode", "alpha", "temperature", "margin", std, short)}
 
 
 def report(tables: ScoreTables, settings: RerankSettings) -> dict[str, object]:

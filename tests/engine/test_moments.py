@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from engine.indexing import Indexer
+from engine.rerank import RerankSettings
 from engine.search import ClipQuery, ImageQuery, Searcher
 from engine.store import LibraryStore
 
@@ -138,18 +139,19 @@ def test_turning_the_second_stage_off_keeps_clip_scores(pans, tiny, tmp_path: Pa
     with LibraryStore.open(db, readonly=True) as store:
         searcher = Searcher(store, tiny)
         two_stage = searcher.search(ImageQuery(png), k=3)
+        s = searcher.rerank
         searcher.rerank = type(searcher.rerank)(candidates=0)
         clip_only = searcher.search(ImageQuery(png), k=3)
         vector, _ = searcher.query_vector(ImageQuery(png))
         knn = dict(store.knn(vector, 10))
     assert [r.score for r in clip_only] == pytest.approx([knn[r.clip_ids[0]] for r in clip_only], abs=1e-5)
-    # the two-stage score blends the clip score with the soft-max pool of the frames' relevance
-    s = searcher.rerank.__class__()
-    assert s.mode == "blend"
+    # the two-stage score joins the clip score and the soft-max pool of the frames' relevance
+    assert s == RerankSettings.for_model(tiny.is_zero_shot) and s.candidates > 0
     rel = np.array([f.relevance for f in two_stage[0].frames], dtype=np.float64)
     z = np.exp((rel - rel.max()) / s.temperature)
     pooled = float((z * rel).sum() / z.sum())
     clip_score = knn[two_stage[0].clip_ids[0]]
-    assert two_stage[0].score == pytest.approx((1 - s.alpha) * clip_score + s.alpha * pooled, abs=1e-4)
+    want = float(s.combine_arrays(np.float64(clip_score), pooled, float(rel.mean())))
+    assert two_stage[0].score == pytest.approx(want, abs=1e-4)
     # without the second stage the shown frames still get their relevance and the moment its place
     assert clip_only[0].best_t is not None and abs(clip_only[0].best_t - 7.0) <= 1.0

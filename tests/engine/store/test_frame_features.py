@@ -11,6 +11,7 @@ import pytest
 from engine.errors import StoreError
 from engine.search import ClipQuery, Searcher
 from engine.store import ClipRecord, FrameRecord, LibraryStore
+from engine.store import frame_features as ff
 from engine.store.frame_features import quantize, row_for
 
 from .conftest import unit
@@ -102,3 +103,49 @@ def test_an_older_library_stays_searchable_and_says_what_it_lacks(tmp_path: Path
     assert len(results) == 1  # the clip vectors still answer
     r = results[0]
     assert r.best_t == r.start and all(f.relevance is None for f in r.frames)
+
+
+def test_the_batch_read_matches_the_per_clip_read_and_skips_unknown_clips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(2)
+    with LibraryStore.open(tmp_path / "lib.db") as store:
+        for i in range(3):
+            _save(store, tmp_path / "videos", _features(rng, 4), f"v{i}.mp4", 0.1 * (i + 1))
+        ids = [c for c, _ in store.knn(unit(1.0, dim=DIM), 5)]
+        per_clip = store.frame_features(ids)
+        for limit in (500, 2):  # one statement, and several
+            monkeypatch.setattr(ff, "BATCH_IDS", limit)
+            batch = store.frame_batch([*ids, 10_000])
+            assert sorted(batch.clip_ids.tolist()) == sorted(ids) and batch.counts.tolist() == [4, 4, 4]
+            rows = zip(batch.clip_ids.tolist(), batch.starts.tolist(), batch.counts.tolist(), strict=True)
+            for cid, a, n in rows:
+                want = per_clip[cid]
+                assert np.array_equal(batch.codes[a : a + n], want.codes)
+                assert np.array_equal(batch.scales[a : a + n], want.scales)
+                assert np.array_equal(batch.times[a : a + n], want.times)
+        assert len(store.frame_batch([])) == 0 and len(store.frame_batch([10_000])) == 0
+
+
+def test_a_long_lived_searcher_never_scores_stale_frame_features(tmp_path: Path) -> None:
+    """SQLite is the truth: every search reads the candidates' features in its own read."""
+    rng = np.random.default_rng(3)
+    db, root = tmp_path / "lib.db", tmp_path / "videos"
+    probe_feats, other = _features(rng, 4), _features(rng, 4)
+    with LibraryStore.open(db) as writer:
+        _save(writer, root, probe_feats, "probe.mp4", 0.1)
+        other_id = _save(writer, root, other, "other.mp4", 0.2)
+        hits = dict(writer.knn(unit(1.0, 0.1, dim=DIM), 1))
+        probe = next(iter(hits))
+        with LibraryStore.open(db, readonly=True) as reader:
+            searcher = Searcher(reader, None)
+            before = searcher.search(ClipQuery(probe), k=3)
+            assert len(before) == 1 and max(f.relevance or 0.0 for f in before[0].frames) < 0.99
+            # Re-encode `other` with the probe's own frames: its clip row may get the same id again.
+            _save(writer, root, probe_feats, "other.mp4", 0.2)
+            after = searcher.search(ClipQuery(probe), k=3)
+            assert len(after) == 1
+            assert all(f.relevance == pytest.approx(1.0, abs=1e-5) for f in after[0].frames)
+            writer.delete_video(other_id)
+            assert searcher.search(ClipQuery(probe), k=3) == []
+            assert len(reader.frame_batch(before[0].clip_ids + after[0].clip_ids)) == 0
