@@ -366,4 +366,3 @@ class LibraryStore(LibraryQueries):
         with self._write() as c:
             vec_table.delete_for_videos(c, [video_id])
             c.execute("DELETE FROM videos WHERE id = ?", (video_id,))
-
