@@ -37,12 +37,19 @@ log = logging.getLogger(__name__)
 #: Dimensions per product-quantizer sub-vector; each gets a 4-bit code ("fast scan": codes compared
 #: 32 at a time from SIMD registers), so a 512-d vector is 128 codes in 64 bytes.
 DIMS_PER_CODE = 4
-#: Inverted lists probed per query: a quarter of them, and at least MIN_PROBE (all of a small index).
-#: Text queries sit apart from the images (cosines ~0.25), so their neighbours spread over many lists;
-#: measured on CLIP-like data with 400 re-scored (docs/benchmarks.md): 1M, 256 of 1024 lists: recall@10
-#: 0.986; 100k, 64 / 128 / 256 of 256 lists: 0.90 / 0.97 / 0.99.
-PROBE_FRACTION = 1 / 4
-MIN_PROBE = 256
+#: Inverted lists probed per query: as many as hold about SCAN_CODES codes on average, at least MIN_PROBE
+#: (all of a small index). Text queries sit apart from the images (cosines ~0.25), so their neighbours
+#: spread over many lists. Measured on CLIP-like data (docs/benchmarks.md): 1M, 256 of 1024 lists with
+#: 600 re-scored: recall@10 0.991; 100k, 64 / 128 / 256 of 256 lists: 0.90 / 0.97 / 0.99; 10M, 96 /
+#: 128 / 256 / 512 of 4096 lists with 1600 re-scored: 0.976 / 0.977 / 0.977 (more lists no longer help:
+#: there the 4-bit codes' ranking is what limits recall, so the re-score depth grows instead).
+SCAN_CODES = 250_000
+MIN_PROBE = 128
+#: Candidates re-scored exactly: RESCORE_DEPTH up to a million vectors, then growing as size^0.6 (the
+#: 4-bit codes rank the true top 10 lower among more vectors): 10M re-scores ~2400, measured recall@10
+#: 0.935 / 0.961 / 0.977 / 0.989 with 600 / 1000 / 1600 / 2400 (128 of 4096 lists probed).
+RESCORE_DEPTH = 600
+RESCORE_DEPTH_MAX = 3200
 #: Training vectors per inverted list (FAISS warns below 39).
 TRAIN_PER_LIST = 40
 MIN_PQ_TRAIN = 1000
@@ -102,6 +109,18 @@ class AnnState:
     matrix: str = ""  # the token of the float16 rows saved with it (engine.store.ann_rows)
 
 
+def probes_for(size: int, nlist: int) -> int:
+    """Lists to probe for an index of `size` vectors in `nlist` lists (see SCAN_CODES)."""
+    per_list = max(1.0, size / max(nlist, 1))
+    return min(nlist, max(MIN_PROBE, round(SCAN_CODES / per_list)))
+
+
+def rescore_depth(size: int) -> int:
+    """Candidates to re-score exactly for an index of `size` vectors (see RESCORE_DEPTH)."""
+    grown = RESCORE_DEPTH * (max(size, 1) / 1_000_000) ** 0.6
+    return int(min(RESCORE_DEPTH_MAX, max(RESCORE_DEPTH, grown)))
+
+
 def paths_for(db: Path) -> tuple[Path, Path]:
     """The index file and its state file beside the library database."""
     return db.with_name(db.name + ".ann.faiss"), db.with_name(db.name + ".ann.json")
@@ -116,7 +135,8 @@ class AnnIndex:
         self.rows = rows  # the indexed vectors as float16, for the exact re-score (None: use SQLite's)
         faiss = faiss_module()
         self._ivf = faiss.extract_index_ivf(index)
-        self.nprobe = min(int(self._ivf.nlist), max(MIN_PROBE, int(self._ivf.nlist * PROBE_FRACTION)))
+        self.nprobe = probes_for(self.size, int(self._ivf.nlist))  # fixed at load; a rebuild re-decides
+        self.depth = rescore_depth(self.size)
 
     @classmethod
     def build(

@@ -48,6 +48,7 @@ from clip_like import ClipLike, exact_top  # noqa: E402
 from engine.results import SearchFilters  # noqa: E402
 from engine.store import ClipRecord, FrameRecord, LibraryStore  # noqa: E402
 from engine.store import ann as ann_mod  # noqa: E402
+from engine.store import knn as knn_mod  # noqa: E402
 
 CLIPS_PER_VIDEO = 100
 
@@ -205,7 +206,7 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
             built.write_text(json.dumps({"n": args.n, "queries": args.queries, "figures": figures}))
     out["simd"] = ann_mod.simd_level()
     index.nprobe = args.nprobe or index.nprobe
-    depth = args.depth
+    depth = args.depth or max(index.depth, knn_mod.RERANK_DEPTH)  # as store.knn asks for k = 10
     out["nprobe"], out["depth"] = index.nprobe, depth
 
     def query(i: int) -> list[int]:
@@ -218,7 +219,9 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
     times, hits = timed(query, args.queries)
     out["p50_ms"], out["p95_ms"] = p(times, 50), p(times, 95)
     out["recall_at_10"] = recall(hits, truth)  # type: ignore[arg-type]
-    out["rss_mb"] = round(_rss_mb(), 1)  # the process after the queries: index + touched rows + NumPy
+    # The process after the queries. Anonymous memory is what it holds (the index, the row map, NumPy);
+    # the file-backed part is the float16 rows' pages it touched, page cache the kernel reclaims.
+    out["rss_mb"], out["rss_anon_mb"], out["rss_file_mb"] = _rss_mb()
     out["rows_disk_mb"] = round(sum(f.stat().st_size for f in tmp.glob("index.db.ann.*")) / 1e6, 1)
     t0 = time.perf_counter()
     again = ann_mod.AnnIndex.load(tmp / "index.db")
@@ -229,12 +232,11 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _rss_mb() -> float:
-    """This process's resident memory now (Linux), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1000
-    return float("nan")
+def _rss_mb() -> tuple[float, float, float]:
+    """This process's resident memory now (Linux), in MB: all, anonymous, file-backed."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    kb = [int(fields.get(k, "0 kB").split()[0]) for k in ("VmRSS", "RssAnon", "RssFile")]
+    return (round(kb[0] / 1000, 1), round(kb[1] / 1000, 1), round(kb[2] / 1000, 1))
 
 
 def _build_index_only(
@@ -330,7 +332,7 @@ def main() -> None:
     ap.add_argument("--tmp", type=Path, default=None, help="folder for --index-only's memory map")
     ap.add_argument("--keep", type=Path, default=None, help="--index-only: keep/reuse the index here")
     ap.add_argument("--nprobe", type=int, default=0, help="--index-only: lists probed (0: its rule)")
-    ap.add_argument("--depth", type=int, default=400, help="--index-only: candidates re-scored")
+    ap.add_argument("--depth", type=int, default=0, help="--index-only: candidates re-scored (0: its rule)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     out: dict[str, object] = {
