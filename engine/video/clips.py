@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import av
 import av.container
@@ -195,7 +195,7 @@ def iter_decoded_with_fallback(
     hardware: HardwareChoice | None,
     should_stop: Callable[[], bool] | None = None,
     reuse: av.container.InputContainer | None = None,
-) -> Iterator[Decoded]:
+) -> Generator[Decoded, None, None]:
     """Decode on `hardware` first; on any error there, the rest of the plan in software (never a failure).
 
     `reuse`: the surveyed, still open file, decoded from (software) or closed here (hardware reopens).

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import errors
+from engine.video.priority import lower_priority
 from engine.video.types import Clip, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ _POLL_S = 0.2
 _START_TIMEOUT_S = 120.0
 #: Idle workers kept (the indexer runs up to 4 decode threads); each holds OpenCV, about 60 MB.
 _MAX_IDLE_WORKERS = 4
-#: Niceness added to a worker: where decoding and the encoder (or the GUI) share the cores, the decoder
-#: takes what they leave, and their threads are not preempted mid-step for it (docs/benchmarks.md, #13).
-DECODE_NICE = 10
-_NICE_ENV = "GLIMPSE_DECODE_NICE"  # 0 keeps the parent's priority
 
 _job_ids = itertools.count(1)
 
@@ -97,24 +94,13 @@ def _run_job(job: _Job, send: Any, cancel: Any, progress: Any) -> None:
         send((job.job_id, "clip", clip))  # blocks while the parent is behind: memory stays bounded
 
 
-def _lower_priority() -> None:
-    """Lower this worker's CPU priority by DECODE_NICE (or GLIMPSE_DECODE_NICE), where the OS allows."""
-    try:
-        step = int(os.environ.get(_NICE_ENV, DECODE_NICE))
-    except ValueError:
-        step = DECODE_NICE
-    if step > 0 and hasattr(os, "nice"):  # POSIX; on Windows the worker keeps its priority
-        with contextlib.suppress(OSError):
-            os.nice(step)
-
-
 def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> None:
     """The worker process: run jobs until told to quit (None), the parent goes away, or it is killed."""
     # FFmpeg's and OpenCV's own chatter goes to stderr, not to logging; the typed errors carry the reasons.
     # Set before the first VideoCapture (cv2 is imported lazily by the job), overridable from outside.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
-    _lower_priority()
+    lower_priority()  # engine.video.priority: decoding yields the cores to the encoder
     import av.logging
 
     import engine.video.clips  # noqa: F401 - imported before "ready": start-up never counts against a job

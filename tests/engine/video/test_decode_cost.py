@@ -10,7 +10,7 @@ import pytest
 import engine.video.clips as clips_module
 from engine.video import DecoderPool, sample_clips
 from engine.video.clips import iter_clips_in_process
-from engine.video.isolate import DECODE_NICE
+from engine.video.priority import DECODE_NICE
 from tests.engine.video.makers import colour_seconds, nearest_palette, patch_colour
 
 
