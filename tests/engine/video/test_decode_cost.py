@@ -1,4 +1,4 @@
-"""What a sampled frame costs besides its decode: one open per file, a decoder that yields the CPU."""
+"""What a sampled frame costs besides its decode: one open per file; the decoder's priority on request."""
 
 from __future__ import annotations
 
@@ -65,9 +65,9 @@ def test_a_rewind_that_lands_elsewhere_reopens(tmp_path: Path, monkeypatch: pyte
 
 
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX priorities")
-def test_the_decoder_runs_at_a_lower_priority(colour_mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_decoder_priority_follows_the_setting(colour_mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = os.getpriority(os.PRIO_PROCESS, 0)
-    for env, added in ((None, DECODE_NICE), ("0", 0), ("3", 3)):
+    for env, added in ((None, DECODE_NICE), ("0", 0), ("3", 3), ("x", DECODE_NICE)):
         if env is None:
             monkeypatch.delenv("GLIMPSE_DECODE_NICE", raising=False)
         else:
