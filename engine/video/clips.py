@@ -17,11 +17,14 @@ tile the video.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 import av
+import av.container
+import av.video.stream
 import numpy as np
 
 from engine.video.container import open_container, video_stream
@@ -46,6 +49,9 @@ CUT_THRESHOLD = 30.0
 HIST_CUT_THRESHOLD = 0.35
 #: Decoding that stops this far (seconds) before the header's duration is reported as truncation.
 TRUNCATION_SLACK_S = 1.0
+#: Containers whose seek to the start lands on the first packet (an index of every sample): the survey's
+#: open is reused for decoding. Opening costs a decoded frame (FFmpeg's stream probing), 1 s of phone video.
+_REWINDABLE = ("mov", "matroska")
 
 
 class ClipBuilder:
@@ -104,8 +110,11 @@ def decode_warnings(
     return warnings
 
 
-def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool]:
-    """Header and packet index (demux only): (info, header exact, index, ended in damage)."""
+def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool, av.container.InputContainer]:
+    """Header and packet index (demux only): (info, header exact, index, ended in damage, the open file).
+
+    The caller closes the returned container (or decodes from it: see `_rewound`).
+    """
     container = open_container(path)
     try:
         stream = video_stream(container, path)
@@ -113,10 +122,34 @@ def _survey(path: str) -> tuple[VideoInfo, bool, PacketIndex, bool]:
         index, damaged = read_index(container, stream)
         counted = measured(info, index)
         refuse_still_image(container, counted, len(index))
-    finally:
+    except BaseException:
         container.close()
+        raise
     # Rotation and transfer are left to the frames themselves (each carries them): no extra open here.
-    return (info if exact else counted), exact, index, damaged
+    return (info if exact else counted), exact, index, damaged, container
+
+
+def _rewound(
+    container: av.container.InputContainer, path: str, index: PacketIndex
+) -> tuple[av.video.stream.VideoStream, Iterator[av.Packet]] | None:
+    """The surveyed container back at its first video packet, with its packets; None where unsure.
+
+    Only for containers that index every sample, and only when the first packet after the seek is the
+    index's first (same time, same keyframe flag): anything else reopens the file.
+    """
+    if container.format.name.split(",")[0] not in _REWINDABLE or not len(index):
+        return None
+    stream = video_stream(container, path)  # the survey's stream: the same choice again
+    try:
+        container.seek(0)
+        packets = (p for p in container.demux(stream) if p.size)
+        first = next(packets)
+    except (av.FFmpegError, StopIteration):
+        return None
+    t = first.pts if first.pts is not None else first.dts
+    if t is None or int(t) != int(index.pts[0]) or bool(first.is_keyframe) != bool(index.key[0]):
+        return None
+    return stream, itertools.chain([first], packets)
 
 
 def _decode_attempt(
@@ -127,11 +160,15 @@ def _decode_attempt(
     fps: float,
     stats: DecodeStats,
     should_stop: Callable[[], bool] | None,
+    reuse: av.container.InputContainer | None = None,
 ) -> Iterator[Decoded]:
     info, index = survey
-    container = open_container(path, hardware)
+    rewound = _rewound(reuse, path, index) if reuse is not None and hardware is None else None
+    if reuse is not None and rewound is None:
+        reuse.close()
+    container = reuse if rewound is not None and reuse is not None else open_container(path, hardware)
     try:
-        stream = video_stream(container, path)
+        stream, packets = rewound if rewound is not None else (video_stream(container, path), None)
         yield from iter_decoded(
             container,
             stream,
@@ -142,6 +179,7 @@ def _decode_attempt(
             stats=stats,
             hardware=hardware is not None,
             should_stop=should_stop,
+            packets=packets,
         )
     finally:
         container.close()
@@ -156,10 +194,17 @@ def iter_decoded_with_fallback(
     *,
     hardware: HardwareChoice | None,
     should_stop: Callable[[], bool] | None = None,
-) -> Iterator[Decoded]:
-    """Decode on `hardware` first; on any error there, the rest of the plan in software (never a failure)."""
+    reuse: av.container.InputContainer | None = None,
+) -> Generator[Decoded, None, None]:
+    """Decode on `hardware` first; on any error there, the rest of the plan in software (never a failure).
+
+    `reuse`: the surveyed, still open file, decoded from (software) or closed here (hardware reopens).
+    """
     last_t = -1.0
     if hardware is not None:
+        if reuse is not None:
+            reuse.close()
+            reuse = None
         try:
             for d in _decode_attempt(path, hardware, plan, survey, fps, stats, should_stop):
                 last_t = d.t
@@ -174,7 +219,7 @@ def iter_decoded_with_fallback(
         index = survey[1]
         plan = [w for w in plan if index.seconds(w.pts) > last_t]
         stats.fed = stats.decoded = stats.failed = 0  # software takes the rest of the plan afresh
-    for d in _decode_attempt(path, None, plan, survey, fps, stats, should_stop):
+    for d in _decode_attempt(path, None, plan, survey, fps, stats, should_stop, reuse):
         if d.t > last_t:
             yield d
 
@@ -202,10 +247,17 @@ def iter_clips_in_process(
         An iterator of Clip in time order.
     """
     p = str(path)
-    info, exact, index, damaged = _survey(p)
-    if on_info is not None:
-        on_info(info)
-    choice = hardware_choice() if hardware == "auto" else hardware
+    info, exact, index, damaged, surveyed = _survey(p)
+    reuse = None if damaged else surveyed  # a damaged file's demuxer may be stuck at its error
+    if damaged:
+        surveyed.close()
+    try:
+        if on_info is not None:
+            on_info(info)
+        choice = hardware_choice() if hardware == "auto" else hardware
+    except BaseException:
+        surveyed.close()
+        raise
     stats = DecodeStats()
     builder = ClipBuilder(max_frames)
     plan = plan_samples(index, fps)
@@ -217,11 +269,17 @@ def iter_clips_in_process(
         stats,
         hardware=choice if isinstance(choice, HardwareChoice) else None,
         should_stop=should_stop,
+        reuse=reuse,
     )
-    for d in decoded:
-        clip = builder.feed(d)
-        if clip is not None:
-            yield clip
+    try:
+        for d in decoded:
+            clip = builder.feed(d)
+            if clip is not None:
+                yield clip
+    finally:
+        decoded.close()
+        if reuse is not None:
+            reuse.close()  # closing twice is harmless; here for a consumer gone before decoding began
     if should_stop is not None and should_stop():
         return
     end = index.end()

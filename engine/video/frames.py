@@ -5,6 +5,7 @@ from __future__ import annotations
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from engine.video.tonemap import hdr_transfer, tone_map
 
@@ -36,19 +37,23 @@ def frame_rotation(frame: av.VideoFrame) -> int:
     return rotation if rotation in (0, 90, 180, 270) else 0
 
 
-def small_bgr(frame: av.VideoFrame, sample_aspect: float = 1.0) -> np.ndarray:
+def small_bgr(
+    frame: av.VideoFrame, sample_aspect: float = 1.0, reformatter: VideoReformatter | None = None
+) -> np.ndarray:
     """A decoded frame shrunk to model size and converted to BGR in one swscale pass; HDR tone-mapped.
 
     The sample aspect ratio is applied (a DV or anamorphic frame shows the shape it is meant to),
     and PQ/HLG frames go through engine.video.tonemap, so the model sees what an SDR twin would show.
+    `reformatter`: one kept for a whole pass, so swscale's set-up is not redone for every frame.
     """
+    sws = reformatter or VideoReformatter()
     display_w = max(1, round(frame.width * (sample_aspect if sample_aspect > 0 else 1.0)))
     w, h = shrunk_size(display_w, frame.height)
     transfer = hdr_transfer(frame.color_trc)
     if transfer is None:
-        small = frame.reformat(width=w, height=h, format="bgr24", interpolation="AREA")
+        small = sws.reformat(frame, width=w, height=h, format="bgr24", interpolation="AREA")
         return small.to_ndarray()
-    rgb16 = frame.reformat(width=w, height=h, format="rgb48le", interpolation="AREA").to_ndarray()
+    rgb16 = sws.reformat(frame, width=w, height=h, format="rgb48le", interpolation="AREA").to_ndarray()
     return np.ascontiguousarray(tone_map(rgb16, transfer)[..., ::-1])
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import errors
+from engine.video.priority import lower_priority
 from engine.video.types import Clip, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def _worker_main(requests: Any, results: Any, cancel: Any, progress: Any) -> Non
     # Set before the first VideoCapture (cv2 is imported lazily by the job), overridable from outside.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    lower_priority()  # GLIMPSE_DECODE_NICE (engine.video.priority)
     import av.logging
 
     import engine.video.clips  # noqa: F401 - imported before "ready": start-up never counts against a job

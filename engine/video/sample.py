@@ -20,6 +20,7 @@ import av
 import av.container
 import av.video.stream
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from engine.video.frames import SIGNATURE_SIZE, frame_rotation, signature, small_bgr, upright_rgb
 from engine.video.plan import PacketIndex, Wanted, fed_packets
@@ -67,6 +68,8 @@ class _Collector:
         self.check_gap = 1.0 / (fps * CHECKS_PER_SAMPLE)
         self.last_sig_t = -1e9
         self.heap: list[Decoded] = []
+        self.sws = VideoReformatter()  # swscale set up once per pass (samples), not per frame
+        self.sws_check = VideoReformatter()  # and once for the cut-check frames' size
 
     def take(self, frame: av.VideoFrame) -> None:
         if frame.pts is None:
@@ -75,14 +78,15 @@ class _Collector:
         t = self.index.seconds(pts)
         if pts in self.packet_of and pts in self.pending:
             self.pending.remove(pts)
-            bgr = small_bgr(frame, self.info.sample_aspect)
+            bgr = small_bgr(frame, self.info.sample_aspect, self.sws)
             rgb = upright_rgb(bgr, frame_rotation(frame))  # each frame carries its display matrix
             heapq.heappush(
                 self.heap, Decoded(t, signature(bgr), SampledFrame(t=t, rgb=rgb, thumb=make_thumb(rgb)))
             )
             self.last_sig_t = max(self.last_sig_t, t)
         elif abs(t - self.last_sig_t) >= self.check_gap:  # a reference frame on the way: a cut check
-            tiny = frame.reformat(width=2 * SIGNATURE_SIZE[0], height=2 * SIGNATURE_SIZE[1], format="bgr24")
+            w, h = 2 * SIGNATURE_SIZE[0], 2 * SIGNATURE_SIZE[1]
+            tiny = self.sws_check.reformat(frame, width=w, height=h, format="bgr24")
             heapq.heappush(self.heap, Decoded(t, signature(tiny.to_ndarray())))
             self.last_sig_t = t
 
@@ -131,6 +135,7 @@ def iter_decoded(
     stats: DecodeStats,
     hardware: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    packets: Iterator[av.Packet] | None = None,
 ) -> Iterator[Decoded]:
     """Decode the plan's frames from an opened file, yielding samples and cut-check signatures in time order.
 
@@ -143,6 +148,8 @@ def iter_decoded(
         stats: filled in while decoding.
         hardware: decoding runs on a hardware device: a decode error raises HardwareDecodeError.
         should_stop: polled between packets; True ends the pass early.
+        packets: the stream's packets from its first one on, where the caller already started demuxing
+            (engine.video.clips reuses the survey's container); default: demux `container` now.
 
     Returns:
         An iterator of Decoded, in presentation order.
@@ -154,7 +161,7 @@ def iter_decoded(
     last_fed = -1
     i = -1
     try:
-        for packet in container.demux(stream):
+        for packet in container.demux(stream) if packets is None else packets:
             if packet.size == 0:
                 continue
             i += 1

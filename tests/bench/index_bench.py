@@ -9,13 +9,20 @@ the best possible when decode and encode share the same CPU cores.
 Videos are generated here: H.264 (PyAV's libx264) with a keyframe every --gop frames (default 30: one a
 second at 30 fps, as phones record). `pipeline_to_encode` is the issue #13 figure: index rate / encode-only
 rate (goal >= 0.9 with ViT-B/32 on the CPU, where encoding is the slower stage).
+With --rounds R, encode-only and the pipeline alternate R times (load drift on a shared box hits both),
+and each round also reports CPU seconds per second of video (this process plus its decode workers):
+`cpu_encode_to_pipeline` = encode-only CPU / pipeline CPU per second of video, the figure that does not
+depend on what else runs on the machine (both stages busy on every core: wall ratio ~ CPU ratio).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -60,6 +67,19 @@ def make_video(path: Path, seconds: int, size: tuple[int, int], seed: int, gop: 
     part.rename(path)
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its live children (the decode workers; Linux /proc)."""
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK")
+    for child in mp.active_children():
+        try:
+            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def warm_decoders(path: Path, workers: int) -> None:
     """Start every decode worker before timing: a worker's start-up (spawn, and the imports of this
     script's main module, torch included) is paid once per process, not per video."""
@@ -69,7 +89,7 @@ def warm_decoders(path: Path, workers: int) -> None:
         list(pool.map(lambda _: sum(1 for _ in sample_clips(path)), range(workers)))
 
 
-def decode_only(files: list[Path], model, workers: int) -> tuple[float, list]:
+def decode_only(files: list[Path], model, workers: int) -> tuple[float, float, list]:
     """Sample + preprocess every file (the decode stage alone), keeping the pixels for encode_only."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -79,15 +99,19 @@ def decode_only(files: list[Path], model, workers: int) -> tuple[float, list]:
             out.append((model.preprocess([f.rgb for f in clip.frames]), clip.end - clip.start))
         return out
 
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(one, files))
     elapsed = time.perf_counter() - t0
     clips = [c for r in results for c in r]
-    return sum(d for _, d in clips) / elapsed, clips
+    video = sum(d for _, d in clips)
+    return video / elapsed, (cpu_seconds() - c0) / video, clips
 
 
-def encode_only(clips: list, model, batch_frames: int = 96) -> float:
+def encode_only(clips: list, model, batch_frames: int = 96) -> tuple[float, float]:
+    """Encode the preprocessed clips: (seconds of video per second, CPU seconds per second of video)."""
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     batch, n = [], 0
     for pixels, _ in clips:
@@ -98,10 +122,12 @@ def encode_only(clips: list, model, batch_frames: int = 96) -> float:
             batch, n = [], 0
     encode_clip_batch(model, batch)
     elapsed = time.perf_counter() - t0
-    return sum(d for _, d in clips) / elapsed
+    video = sum(d for _, d in clips)
+    return video / elapsed, (cpu_seconds() - c0) / video
 
 
-def pipeline(files: list[Path], model, workers: int, db: Path) -> float:
+def pipeline(files: list[Path], model, workers: int, db: Path) -> tuple[float, float]:
+    """Index the files into a fresh library: (seconds of video per second, CPU seconds per video second)."""
     folder = db.parent / "library"
     folder.mkdir()
     for f in files:  # a library of exactly these files (hard links: the scan never leaves a root by symlink)
@@ -112,13 +138,15 @@ def pipeline(files: list[Path], model, workers: int, db: Path) -> float:
     with LibraryStore.open(db) as store:
         store.add_folder(str(folder))
     total = 0.0
+    c0 = cpu_seconds()
     t0 = time.perf_counter()
     Indexer(db, model=model, decode_workers=workers).run()
     elapsed = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     with LibraryStore.open(db) as store:
         total = sum(v.duration or 0.0 for v in store.videos())
         assert store.counts().failed == 0
-    return total / elapsed
+    return total / elapsed, cpu / total
 
 
 def main() -> None:
@@ -131,6 +159,7 @@ def main() -> None:
     ap.add_argument("--gop", type=int, default=30, help="keyframe interval in frames (30 fps video)")
     ap.add_argument("--workers", type=int, default=0, help="decode workers (default: the indexer's)")
     ap.add_argument("--dir", type=Path, help="keep the generated videos here and reuse them in later runs")
+    ap.add_argument("--rounds", type=int, default=1, help="encode-only and pipeline, alternated this often")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
@@ -147,9 +176,25 @@ def main() -> None:
             files.append(path)
         encode_clip_batch(model, [model.preprocess([np.zeros((h, w, 3), np.uint8)] * 4)])  # warm-up
         warm_decoders(files[0], workers)
-        dec_rate, clips = decode_only(files, model, workers)
-        enc_rate = encode_only(clips, model)
-        pipe_rate = pipeline(files, model, workers, Path(tmp) / "lib.db")
+        dec_rate, dec_cpu, clips = decode_only(files, model, workers)
+        rounds = []
+        for r in range(max(1, args.rounds)):
+            load = os.getloadavg()[0]
+            enc_rate, enc_cpu = encode_only(clips, model)
+            (Path(tmp) / f"round{r}").mkdir()
+            pipe_rate, pipe_cpu = pipeline(files, model, workers, Path(tmp) / f"round{r}" / "lib.db")
+            rounds.append(
+                {
+                    "encode_only": round(enc_rate, 2),
+                    "pipeline": round(pipe_rate, 2),
+                    "pipeline_to_encode": round(pipe_rate / enc_rate, 3),
+                    "cpu_per_video_s": {"encode_only": round(enc_cpu, 3), "pipeline": round(pipe_cpu, 3)},
+                    "cpu_encode_to_pipeline": round(enc_cpu / pipe_cpu, 3),
+                    "loadavg_1min_before": round(load, 2),
+                }
+            )
+    enc_rate = statistics.median(r["encode_only"] for r in rounds)
+    pipe_rate = statistics.median(r["pipeline"] for r in rounds)
     result = {
         "model": args.model,
         "device": str(model.device),
@@ -166,6 +211,10 @@ def main() -> None:
         "pipeline_to_encode": round(pipe_rate / enc_rate, 3),
         # When both stages need the same CPU cores, overlap cannot beat doing the two works back to back.
         "ratio_to_serial": round(pipe_rate * (1 / dec_rate + 1 / enc_rate), 3),
+        "decode_only_cpu_per_video_s": round(dec_cpu, 3),
+        "pipeline_to_encode_median_of_rounds": statistics.median(r["pipeline_to_encode"] for r in rounds),
+        "cpu_encode_to_pipeline_median": statistics.median(r["cpu_encode_to_pipeline"] for r in rounds),
+        "rounds": rounds,
     }
     if args.json:
         print(json.dumps(result))

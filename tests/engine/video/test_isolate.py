@@ -109,7 +109,9 @@ def test_bounded_queue_holds_the_worker_back(pool: DecoderPool, colour_mp4: Path
         with pytest.raises(errors.DecodeTimeoutError):
             for _ in sample_clips_drain(clips, deadline):
                 buffered += 1
-        assert buffered <= 4  # the queue's clips and the one in flight, not the video's 60
+        # The inbox's clips, the reader's, what the OS pipe holds (1-2 of these ~60 KB clips; 5 seen
+        # on main about one run in four), not the video's 60.
+        assert buffered <= 6
     finally:
         with contextlib.suppress(ProcessLookupError):  # killed on the stall, as it should be
             os.kill(pid, signal.SIGCONT)
