@@ -38,17 +38,19 @@ log = logging.getLogger(__name__)
 #: 32 at a time from SIMD registers), so a 512-d vector is 128 codes in 64 bytes.
 DIMS_PER_CODE = 4
 #: Inverted lists probed per query: as many as hold about SCAN_CODES codes on average, at least MIN_PROBE
-#: (all of a small index). Text queries sit apart from the images (cosines ~0.25), so their neighbours
-#: spread over many lists. Measured on CLIP-like data (docs/benchmarks.md): 1M, 256 of 1024 lists with
-#: 600 re-scored: recall@10 0.991; 100k, 64 / 128 / 256 of 256 lists: 0.90 / 0.97 / 0.99; 10M, 96 /
-#: 128 / 256 / 512 of 4096 lists with 1600 re-scored: 0.976 / 0.977 / 0.977 (more lists no longer help:
-#: there the 4-bit codes' ranking is what limits recall, so the re-score depth grows instead).
-SCAN_CODES = 250_000
+#: (all of an index up to SCAN_CODES vectors). Text queries sit apart from the images (cosines ~0.25), so
+#: their neighbours spread over many lists. Measured on CLIP-like data (docs/benchmarks.md, "fourth pass"):
+#: 1M (1024 lists), 256 probes + 600 re-scored: recall@10 0.992 in 11.2 ms; 160 + 800: 0.9935 in 8.9 ms;
+#: 128 + 1000: 0.986. 10M (4096 lists) with 1600 re-scored, 96 / 128 / 256 / 512 probes: 0.976 / 0.977 /
+#: 0.977 / 0.977: more lists no longer help there, the 4-bit codes' ranking limits recall, so the re-score
+#: depth grows instead.
+SCAN_CODES = 160_000
 MIN_PROBE = 128
-#: Candidates re-scored exactly: RESCORE_DEPTH up to a million vectors, then growing as size^0.6 (the
-#: 4-bit codes rank the true top 10 lower among more vectors): 10M re-scores ~2400, measured recall@10
-#: 0.935 / 0.961 / 0.977 / 0.989 with 600 / 1000 / 1600 / 2400 (128 of 4096 lists probed).
-RESCORE_DEPTH = 600
+#: Candidates re-scored exactly (float16 rows, FAISS's fp16 scorer): RESCORE_DEPTH up to a million vectors,
+#: then growing as size^0.6 (the 4-bit codes rank the true top 10 lower among more vectors). 10M, 128 of
+#: 4096 lists probed, 600 / 1000 / 1600 / 2400 / 3200 re-scored: recall@10 0.935 / 0.961 / 0.977 / 0.989 /
+#: 0.991.
+RESCORE_DEPTH = 800
 RESCORE_DEPTH_MAX = 3200
 #: Training vectors per inverted list (FAISS warns below 39).
 TRAIN_PER_LIST = 40

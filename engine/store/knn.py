@@ -44,11 +44,6 @@ log = logging.getLogger(__name__)
 #: Below this many clips sqlite-vec's exact scan answers (it takes ~0.8 us a clip at 512-d, so
 #: ~16 ms here; an ANN index would not pay for its build and upkeep).
 ANN_MIN_VECTORS = 20_000
-#: Candidates the index proposes for exact re-scoring, at least (2 n when more are asked for; the index
-#: itself asks for more at its size, engine.store.ann.rescore_depth). Their float16 re-score is cheap
-#: (FAISS's fp16 scorer), so 600 rather than 400: on CLIP-like data at 1M (nprobe 256 of 1024),
-#: recall@10 0.984 -> 0.991 for ~0.3 ms (docs/benchmarks.md).
-RERANK_DEPTH = 600
 #: Up to this many results are re-scored again from SQLite's float32 vectors (scores exact to float32);
 #: more keep the float16 rows' scores (true cosines within 1e-3, see engine.store.ann_rows).
 EXACT_RESCORE_MAX = 50
@@ -90,7 +85,7 @@ class VectorSearch:
         self._unsaved = 0
         self._builder = ann_build.Builder(path)
         self.ann_min = ann_min
-        self.depth = RERANK_DEPTH
+        self.depth: int | None = None  # candidates re-scored; None: the index's rule (ann.rescore_depth)
         self.background = True
         self.build_delay_s = BUILD_DELAY_S
         self.warm_rows = False  # set by prepare(): only long-lived (writable) openers map every row
@@ -173,7 +168,7 @@ class VectorSearch:
             if allowed is not None and len(allowed) <= EXACT_FILTER_MAX:
                 ids = allowed  # a small filtered set: every clip in it is scored, so the result is exact
             else:
-                ids = ann.search(query, max(self.depth, ann.depth, 2 * n), allowed)
+                ids = ann.search(query, max(self.depth or ann.depth, 2 * n), allowed)
             scored = ann.score(ids, query)  # under the lock: the rows reflect exactly this snapshot
         held, scores = scored if scored is not None else (np.zeros(0, np.int64), np.zeros(0, np.float32))
         if len(held) < len(ids):  # ids the float16 rows do not hold: scored from SQLite's vectors

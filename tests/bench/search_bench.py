@@ -48,7 +48,6 @@ from clip_like import ClipLike, exact_top  # noqa: E402
 from engine.results import SearchFilters  # noqa: E402
 from engine.store import ClipRecord, FrameRecord, LibraryStore  # noqa: E402
 from engine.store import ann as ann_mod  # noqa: E402
-from engine.store import knn as knn_mod  # noqa: E402
 
 CLIPS_PER_VIDEO = 100
 
@@ -206,7 +205,7 @@ def index_only_run(args: argparse.Namespace, out: dict[str, object]) -> None:
             built.write_text(json.dumps({"n": args.n, "queries": args.queries, "figures": figures}))
     out["simd"] = ann_mod.simd_level()
     index.nprobe = args.nprobe or index.nprobe
-    depth = args.depth or max(index.depth, knn_mod.RERANK_DEPTH)  # as store.knn asks for k = 10
+    depth = args.depth or index.depth  # as store.knn asks for k = 10
     out["nprobe"], out["depth"] = index.nprobe, depth
 
     def query(i: int) -> list[int]:
