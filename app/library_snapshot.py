@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from engine import config
+from engine.indexing.watch.roots import RootState, stored_state
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def read_snapshot(db: Path | None = None) -> LibrarySnapshot:
         offline = store.offline_roots()  # the disk as it is now, as `glimpse folders list` shows it
         for row in store.list_folders():
             counts = Counter(str(v.status) for v in store.videos(folder_id=row.id))
+            root = stored_state(row, offline)  # the engine's one rule, as `glimpse folders list` shows it
             folders.append(
                 FolderSummary(
                     folder_id=row.id,
@@ -93,8 +95,8 @@ def read_snapshot(db: Path | None = None) -> LibrarySnapshot:
                     indexed=counts.get(str(VideoStatus.INDEXED), 0),
                     pending=counts.get(str(VideoStatus.PENDING), 0),
                     failed=counts.get(str(VideoStatus.FAILED), 0),
-                    online=row.path not in offline,
-                    polling=bool(row.polling),
+                    online=root != RootState.OFFLINE,
+                    polling=root == RootState.POLLING,
                     excludes=tuple(row.excludes),
                 )
             )

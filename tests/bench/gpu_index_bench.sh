@@ -21,7 +21,7 @@ python3 -c "import av, av.codec.hwaccel as h; print('PyAV', av.__version__, 'FFm
 # The first run generates the footage (untimed) and caches it in /tmp/vids for the others.
 VIDS=(--videos 16 --seconds 60 --size 1920x1080 --gop 30 --dir /tmp/vids)
 for hw in cuda off; do
-  for workers in 8 14; do
+  for workers in 8 14 0; do  # 0: the indexer's default on a GPU (all cores but one, at most 16)
     GLIMPSE_HWACCEL=$hw python3 tests/bench/index_bench.py --model vit-b-32 --device cuda "${VIDS[@]}" \
       --workers "$workers" --json 2>&1 | grep -v WARN | sed "s/^{/{\"hwaccel\": \"$hw\", /" | tee -a "$OUT/index_gpu.jsonl"
   done

@@ -163,8 +163,8 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
-    workers = args.workers or default_decode_workers()
     model = bench_model(args.model, args.device)
+    workers = args.workers or default_decode_workers(encoder_on_gpu=model.device.type in ("cuda", "mps"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp) / "videos"
         folder.mkdir(parents=True, exist_ok=True)

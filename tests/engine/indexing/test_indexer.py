@@ -318,3 +318,13 @@ def test_indexing_a_folder_covers_the_library_folders_nested_in_it(
     with LibraryStore.open(db) as store:
         assert {v.folder_id for v in store.videos() if Path(v.path).parent == inner} == {inner_id}
         assert store.check() == []
+
+
+def test_decode_workers_use_the_cores_a_gpu_encoder_leaves_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the CPU the encoder needs cores (at most 4 decoders); on a GPU decoding is the limit."""
+    from engine.indexing import indexer as indexer_mod
+
+    for cores, on_cpu, on_gpu in ((2, 1, 1), (8, 4, 7), (16, 4, 15), (64, 4, 16)):
+        monkeypatch.setattr(indexer_mod.os, "cpu_count", lambda cores=cores: cores)
+        assert indexer_mod.default_decode_workers() == on_cpu
+        assert indexer_mod.default_decode_workers(encoder_on_gpu=True) == on_gpu
