@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         self.results_split.addWidget(self.preview)
         self.results_split.setStretchFactor(0, 3)
         self.results_split.setStretchFactor(1, 2)
-        self.results_split.setSizes([570, 380])  # 3:2 of the room beside the library panel
+        self.results_split.setSizes([534, 356])  # 3:2 of the room beside the library panel
         self.results_split.setCollapsible(0, False)  # dragging the preview wide must not hide every card
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.welcome)
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.main_split.addWidget(self.stack)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setCollapsible(1, False)
-        self.main_split.setSizes([330, 950])
+        self.main_split.setSizes([390, 890])  # room for the folder names beside four count/state columns
 
         self.indexing_status = IndexingStatus(self)
         self.indexing_status.setVisible(False)
