@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+
+from tests.heavy_imports import heavy_modules_after
 
 
 @pytest.mark.parametrize("module", ["engine.indexing", "engine.indexing.watch", "engine.indexing.progress"])
 def test_importing_indexing_leaves_torch_out(module: str) -> None:
-    code = f"import sys, {module}; print(sorted(m for m in ('torch', 'open_clip') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert heavy_modules_after(f"import {module}") == []
 
 
 def test_the_watch_package_exports_what_the_commands_use() -> None:

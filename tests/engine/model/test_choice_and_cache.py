@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from engine.model.choice import (
     record_model_spec,
 )
 from engine.store import LibraryStore
+from tests.heavy_imports import heavy_modules_after
 
 
 def test_asked_beats_the_library_which_beats_the_preference_and_the_default(
@@ -126,7 +125,4 @@ def test_query_vectors_cross_as_numpy(tiny: GlimpseModel) -> None:
 
 @pytest.mark.parametrize("module", ["engine.model.cache", "engine.model.choice", "engine.search"])
 def test_the_cache_the_choice_and_search_import_no_torch(module: str) -> None:
-    code = f"import sys, {module}; print(sorted(m for m in ('torch', 'open_clip') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert heavy_modules_after(f"import {module}") == []
